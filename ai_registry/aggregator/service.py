@@ -1,0 +1,192 @@
+"""The aggregator: fetch every source at once, keep the last good data, merge, cache with a TTL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+import httpx
+
+from ai_registry.aggregator.merge import SourceFacts, merge_catalog
+from ai_registry.aggregator.normalize import Health, Normalized, UpstreamFacts
+from ai_registry.aggregator.sources import SOURCES, SourceError, SourceSpec, fetch_source
+from ai_registry.catalog.models import UnifiedAIModel
+
+log = logging.getLogger(__name__)
+
+SourceState = Literal["ok", "stale", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """How one source fared: ok, stale (failing, last good data in use), failed (never worked), skipped."""
+
+    name: str
+    label: str
+    state: SourceState = "ok"
+    error: str | None = None
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    model_count: int = 0
+    skipped_records: int = 0
+
+
+@dataclass(frozen=True)
+class CatalogSnapshot:
+    """The merged catalog at one moment, with the status of every source."""
+
+    models: tuple[UnifiedAIModel, ...]
+    statuses: tuple[SourceStatus, ...]
+    refreshed_at: float  # monotonic clock
+    version: int = 0
+
+    @property
+    def degraded(self) -> tuple[SourceStatus, ...]:
+        return tuple(s for s in self.statuses if s.state in ("stale", "failed"))
+
+
+@dataclass
+class _SourceMemory:
+    last_good: object | None = None  # Normalized or Health
+    status: SourceStatus | None = None
+
+
+@dataclass
+class Aggregator:
+    """Aggregates the built-in catalog, the local engine and the upstream's list endpoints.
+
+    `client` is injected (tests swap its transport); `api_root` None means no upstream is set.
+    """
+
+    builtin: Callable[[], list[UnifiedAIModel]]
+    client: httpx.AsyncClient | None = None
+    api_root: str | None = None
+    api_key: Callable[[], str | None] = lambda: None
+    local: Callable[[], list[UnifiedAIModel]] | None = None
+    timeout: float = 5.0
+    ttl: float = 300.0
+    max_bytes: int = 5_000_000
+    sources: Sequence[SourceSpec] = SOURCES
+    clock: Callable[[], float] = time.monotonic
+    _memory: dict[str, _SourceMemory] = field(default_factory=dict)
+    _snapshot: CatalogSnapshot | None = None
+    _lock: asyncio.Lock | None = None
+    _version: int = 0
+
+    def seed(self, stored: Sequence[UnifiedAIModel], statuses: Sequence[SourceStatus] = ()) -> None:
+        """Start from what the store kept, so a restart with every upstream down serves it at once.
+
+        A stored model counts as its sources' last good data until those sources answer again.
+        """
+        by_name = {s.name: s for s in statuses}
+        for spec in self.sources:
+            if spec.name == "health":
+                continue
+            facts = [UpstreamFacts.model_validate(m.model_dump()) for m in stored if spec.name in m.sources]
+            memory = self._memory.setdefault(spec.name, _SourceMemory())
+            if facts and memory.last_good is None:
+                memory.last_good = Normalized(facts=facts)
+            if spec.name in by_name and memory.status is None:
+                memory.status = by_name[spec.name]
+        self._snapshot = self._build(stale_ok=True)
+
+    @property
+    def snapshot(self) -> CatalogSnapshot:
+        """The current catalog; built from what is known without any I/O when nothing was fetched yet."""
+        if self._snapshot is None:
+            self._snapshot = self._build(stale_ok=True)
+        return self._snapshot
+
+    def is_fresh(self) -> bool:
+        snap = self._snapshot
+        fetched = snap is not None and snap.refreshed_at > 0
+        return fetched and (self.clock() - snap.refreshed_at) < self.ttl
+
+    async def refresh(self, *, force: bool = False) -> CatalogSnapshot:
+        """Fetch every source concurrently unless the cache is fresh; never raises for a bad source."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        if not force and self.is_fresh():
+            return self.snapshot
+        async with self._lock:
+            if not force and self.is_fresh():
+                return self.snapshot
+            if self.api_root and self.client is not None:
+                key = self.api_key()
+                specs = list(self.sources)
+                results = await asyncio.gather(
+                    *(self._fetch(spec, key) for spec in specs), return_exceptions=True
+                )
+                now = datetime.now(UTC)
+                for spec, result in zip(specs, results, strict=True):
+                    self._record(spec, result, now)
+            self._snapshot = self._build(stale_ok=False)
+            return self._snapshot
+
+    async def _fetch(self, spec: SourceSpec, key: str | None) -> object:
+        if spec.needs_key and not key:
+            return _Skip("needs an upstream API key (AINATIVE_API_KEY or developer settings)")
+        return await fetch_source(
+            self.client, spec, api_root=self.api_root, api_key=key, timeout=self.timeout, max_bytes=self.max_bytes
+        )
+
+    def _record(self, spec: SourceSpec, result: object, now: datetime) -> None:
+        memory = self._memory.setdefault(spec.name, _SourceMemory())
+        previous = memory.status or SourceStatus(spec.name, spec.label)
+        if isinstance(result, _Skip):
+            memory.status = replace(previous, state="skipped", error=result.reason, last_attempt=now)
+            return
+        if isinstance(result, BaseException):
+            if not isinstance(result, SourceError):
+                # A bug in a normalizer must not take the page down; it is reported like any failure.
+                log.exception("source %s crashed", spec.name, exc_info=result)
+            error = str(result) or type(result).__name__
+            state: SourceState = "stale" if memory.last_good is not None else "failed"
+            memory.status = replace(previous, state=state, error=error, last_attempt=now)
+            log.warning("source %s %s: %s", spec.name, state, error)
+            return
+        memory.last_good = result
+        count = len(result.facts) if isinstance(result, Normalized) else len(getattr(result, "services", {}))
+        skipped = len(result.skipped) if isinstance(result, Normalized) else 0
+        memory.status = SourceStatus(
+            spec.name, spec.label, "ok", None, now, now, model_count=count, skipped_records=skipped
+        )
+
+    def _build(self, *, stale_ok: bool) -> CatalogSnapshot:
+        contributions: list[SourceFacts] = []
+        health: Health | None = None
+        statuses: list[SourceStatus] = []
+        local_models: list[UnifiedAIModel] = []
+        if self.local is not None:
+            try:
+                local_models = self.local()
+            except Exception as exc:  # an optional engine must never break the catalog
+                log.exception("local engine catalog failed")
+                statuses.append(SourceStatus("local", "Local engine", "failed", str(exc)[:200]))
+        for spec in self.sources:
+            memory = self._memory.get(spec.name)
+            if self.api_root is None and (memory is None or memory.last_good is None):
+                continue
+            if memory and memory.status:
+                statuses.append(memory.status)
+            elif self.api_root is not None:
+                statuses.append(SourceStatus(spec.name, spec.label, "stale" if stale_ok else "failed"))
+            good = memory.last_good if memory else None
+            if isinstance(good, Health):
+                health = good
+            elif isinstance(good, Normalized):
+                contributions.append(SourceFacts(spec.name, good.facts, spec.default_category, spec.rich))
+        models = merge_catalog([*self.builtin(), *local_models], contributions, health=health)
+        self._version += 1
+        refreshed = 0.0 if stale_ok else self.clock()
+        return CatalogSnapshot(tuple(models), tuple(statuses), refreshed, self._version)
+
+
+@dataclass(frozen=True)
+class _Skip:
+    reason: str

@@ -1,0 +1,121 @@
+"""The unified model shape every source is normalized into (the spec's `UnifiedAIModel`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal["Image", "Video", "Audio", "Coding", "Embedding"]
+CATEGORIES: tuple[str, ...] = ("All", "Image", "Video", "Audio", "Coding", "Embedding")
+MODEL_CATEGORIES: tuple[str, ...] = CATEGORIES[1:]
+
+# What a category filter matches beyond the model's own category: the spec says
+# "category filters must work correctly based on capabilities".
+CATEGORY_CAPABILITIES: dict[str, frozenset[str]] = {
+    "Image": frozenset({"image-generation", "text-to-image", "image-editing"}),
+    "Video": frozenset({"video-generation", "image-to-video", "text-to-video"}),
+    "Audio": frozenset(
+        {"audio", "audio-generation", "transcription", "translation", "speech-to-text", "text-to-speech"}
+    ),
+    "Coding": frozenset({"code", "text-generation", "chat"}),
+    "Embedding": frozenset({"embedding", "semantic-search"}),
+}
+
+ParameterType = Literal["string", "integer", "number", "boolean", "array", "file"]
+PricingBasis = Literal["flat", "per_minute_audio", "per_1k_chars", "per_1k_tokens", "free"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ModelParameter(_Model):
+    """One input of a model, as its playground form and its code snippets use it."""
+
+    name: str
+    type: ParameterType = "string"
+    required: bool = False
+    default: Any = None
+    description: str = ""
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    options: list[Any] | None = None
+    max_length: int | None = None
+    # Playground hints: less common fields go under "Additional settings".
+    advanced: bool = False
+    label: str | None = None
+    # For "file" parameters: accepted MIME types and the size limit in bytes.
+    accept: list[str] | None = None
+    max_bytes: int | None = None
+    example: Any = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+class PriceTier(_Model):
+    """One row of a price table keyed by a parameter value, e.g. a 5 s video for $0.30."""
+
+    value: float
+    usd: float
+    credits: float | None = None
+
+
+class Pricing(_Model):
+    """What a call costs. `usd is None` means unknown, never free."""
+
+    credits: float | None = None
+    usd: float | None = None
+    unit: str | None = None
+    basis: PricingBasis = "flat"
+    # A duration (or other parameter) table: the price follows that parameter's value.
+    tier_parameter: str | None = None
+    tier_unit: str = "s"
+    tiers: list[PriceTier] = Field(default_factory=list)
+
+
+class RateLimit(_Model):
+    """Requests allowed per user and endpoint in a window."""
+
+    requests: int
+    per_seconds: int = 60
+
+
+class UnifiedAIModel(_Model):
+    """A model any source knows, in the one shape the registry shows."""
+
+    id: str
+    slug: str
+    name: str
+    provider: str
+    category: Category
+    capabilities: list[str] = Field(default_factory=list)
+    thumbnail_url: str | None = None
+    thumbnail_alt: str | None = None
+    description: str = ""
+    pricing: Pricing | None = None
+    endpoint: str
+    method: Literal["GET", "POST"] = "POST"
+    parameters: list[ModelParameter] = Field(default_factory=list)
+    is_default: bool = False
+    is_premium: bool = False
+    speed: str | None = None
+    quality: str | None = None
+    example_request: str | None = None
+    example_response: str | None = None
+    readme: str | None = None
+    # Beyond the spec's interface: sorting, limits, availability and provenance.
+    created: int | None = None  # release date, Unix seconds
+    rate_limit: RateLimit | None = None
+    available: bool | None = None
+    availability_note: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    facts: dict[str, str] = Field(default_factory=dict)
+    upstream_model: str | None = None  # the `model` value the endpoint expects, when it takes one
+    expected_seconds: float | None = None  # typical generation time, for progress bars
+
+    def parameter(self, name: str) -> ModelParameter | None:
+        return next((p for p in self.parameters if p.name == name), None)

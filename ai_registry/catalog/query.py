@@ -1,0 +1,142 @@
+"""Filter, search, sort and count the catalog: pure, and fast enough for 10,000 models.
+
+`CatalogIndex` precomputes each model's search text, categories and the three sort orders once,
+so a query is a single pass over a pre-sorted list with cheap checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ai_registry.catalog.models import CATEGORIES, CATEGORY_CAPABILITIES, MODEL_CATEGORIES, UnifiedAIModel
+
+SortOrder = Literal["newest", "oldest", "name"]
+SORT_ORDERS: dict[str, str] = {"newest": "Newest", "oldest": "Oldest", "name": "Name"}
+DEFAULT_SORT: SortOrder = "newest"
+DEFAULT_CATEGORY = "All"
+MAX_QUERY_LENGTH = 200
+
+
+def model_categories(model: UnifiedAIModel) -> frozenset[str]:
+    """Every category a model belongs to: its own, and those its capabilities imply."""
+    caps = {c.casefold() for c in model.capabilities}
+    implied = {name for name, wanted in CATEGORY_CAPABILITIES.items() if caps & wanted}
+    return frozenset({model.category, *implied})
+
+
+def matches_category(model: UnifiedAIModel, category: str) -> bool:
+    """The spec's rule: a model is in a category by its category or its capabilities."""
+    return category == "All" or category in model_categories(model)
+
+
+def search_text(model: UnifiedAIModel) -> str:
+    """What a search looks through: name, id, provider, description, capabilities."""
+    parts = [model.name, model.id, model.provider, model.description, " ".join(model.capabilities)]
+    return " ".join(parts).casefold()
+
+
+def search_terms(query: str) -> list[str]:
+    return query.casefold()[:MAX_QUERY_LENGTH].split()
+
+
+def matches_search(model: UnifiedAIModel, query: str) -> bool:
+    """Every word of the query occurs in the model's search text."""
+    text = search_text(model)
+    return all(term in text for term in search_terms(query))
+
+
+def parse_category(value: str | None) -> str:
+    """A category from a URL value (any case); unknown values fall back to All."""
+    if not value:
+        return DEFAULT_CATEGORY
+    lookup = {c.casefold(): c for c in CATEGORIES}
+    return lookup.get(value.strip().casefold(), DEFAULT_CATEGORY)
+
+
+def parse_sort(value: str | None) -> SortOrder:
+    """A sort order from a URL value; unknown values fall back to Newest."""
+    key = (value or "").strip().casefold()
+    return key if key in SORT_ORDERS else DEFAULT_SORT  # type: ignore[return-value]
+
+
+def parse_query(value: str | None) -> str:
+    """A search query from a URL value, trimmed and bounded."""
+    return " ".join((value or "").split())[:MAX_QUERY_LENGTH]
+
+
+def _name_key(model: UnifiedAIModel) -> tuple[str, str]:
+    return (model.name.casefold(), model.id)
+
+
+def sort_models(models: Sequence[UnifiedAIModel], order: str) -> list[UnifiedAIModel]:
+    """Newest or Oldest by release date (undated last), or Name; ties by name."""
+    if order == "name":
+        return sorted(models, key=_name_key)
+    dated = [m for m in models if m.created is not None]
+    undated = sorted((m for m in models if m.created is None), key=_name_key)
+    newest_first = order != "oldest"
+    # Two stable sorts: by name, then by date, so equal dates stay alphabetical.
+    dated = sorted(sorted(dated, key=_name_key), key=lambda m: m.created, reverse=newest_first)
+    return dated + undated
+
+
+@dataclass(frozen=True)
+class _Entry:
+    model: UnifiedAIModel
+    text: str
+    categories: frozenset[str]
+
+
+@dataclass
+class CatalogIndex:
+    """A catalog prepared for repeated queries."""
+
+    models: Sequence[UnifiedAIModel]
+    _orders: dict[str, list[_Entry]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        entries = {
+            id(m): _Entry(m, search_text(m), model_categories(m)) for m in self.models
+        }
+        self._orders = {
+            order: [entries[id(m)] for m in sort_models(self.models, order)] for order in SORT_ORDERS
+        }
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def query(self, *, category: str = "All", q: str = "", sort: str = DEFAULT_SORT) -> list[UnifiedAIModel]:
+        """The models of `category` matching every word of `q`, in `sort` order."""
+        terms = search_terms(q)
+        entries = self._orders.get(sort) or self._orders[DEFAULT_SORT]
+        return [
+            e.model
+            for e in entries
+            if (category == "All" or category in e.categories) and all(t in e.text for t in terms)
+        ]
+
+    def facets(self, *, q: str = "") -> dict[str, int]:
+        """How many models each category tab would show for the search `q`."""
+        terms = search_terms(q)
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for e in self._orders[DEFAULT_SORT]:
+            if all(t in e.text for t in terms):
+                counts["All"] += 1
+                for c in e.categories:
+                    if c in counts:
+                        counts[c] += 1
+        return counts
+
+
+def facet_counts(models: Sequence[UnifiedAIModel], q: str = "") -> dict[str, int]:
+    """Per-category counts without building an index (small lists)."""
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for m in models:
+        if q and not matches_search(m, q):
+            continue
+        counts["All"] += 1
+        for c in model_categories(m) & set(MODEL_CATEGORIES):
+            counts[c] += 1
+    return counts

@@ -1,0 +1,1 @@
+"""Shared UI built from plain elements and Tailwind classes."""

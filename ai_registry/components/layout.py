@@ -1,0 +1,48 @@
+"""The page shell: top bar, main column, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
+
+from ai_registry import routes
+
+
+def nav_link(label: str, href: str) -> rx.Component:
+    return ReactRouterLink.create(
+        label,
+        to=href,
+        class_name="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 "
+        "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
+    )
+
+
+def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
+    """Every page: a top bar with the product name and the two sections, then the content."""
+    return rx.el.div(
+        rx.el.a("Skip to content", href="#main", class_name="sr-only focus:not-sr-only focus:p-2"),
+        rx.el.header(
+            rx.el.div(
+                ReactRouterLink.create(
+                    rx.icon("boxes", size=20, class_name="text-indigo-600"),
+                    rx.el.span("AI Model Registry", class_name="font-semibold text-slate-900"),
+                    to=routes.BROWSE,
+                    class_name="flex items-center gap-2",
+                ),
+                rx.el.nav(
+                    nav_link("Models", routes.BROWSE),
+                    nav_link("Developer settings", routes.DEVELOPER_SETTINGS),
+                    class_name="flex items-center gap-1",
+                    aria_label="Main",
+                ),
+                class_name="mx-auto flex max-w-[1600px] items-center justify-between gap-4 px-4 py-3 sm:px-6",
+            ),
+            class_name="border-b border-slate-200 bg-white",
+        ),
+        rx.el.main(
+            *children,
+            id="main",
+            class_name="mx-auto w-full max-w-[1600px] px-4 py-6 sm:px-6",
+        ),
+        class_name="min-h-screen bg-slate-50 text-slate-900 antialiased",
+    )

@@ -1,0 +1,125 @@
+"""The gallery's cards: the model card and the "Looking for another model?" call to action."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
+
+from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
+from ai_registry.state.views import CardView
+
+CARD = (
+    "group flex h-full flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm "
+    "transition hover:border-indigo-300 hover:shadow-md focus-visible:outline-2 "
+    "focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+)
+THUMB = "relative h-36 w-full shrink-0 overflow-hidden bg-slate-100"
+
+
+def no_example(icon) -> rx.Component:
+    """The honest state of a model without a real example output: its category icon, no fake art."""
+    return rx.el.div(
+        rx.match(
+            icon,
+            ("image", rx.icon("image", size=28)),
+            ("clapperboard", rx.icon("clapperboard", size=28)),
+            ("audio-lines", rx.icon("audio-lines", size=28)),
+            ("message-square-code", rx.icon("message-square-code", size=28)),
+            ("waypoints", rx.icon("waypoints", size=28)),
+            rx.icon("box", size=28),
+        ),
+        rx.el.span("No example yet", class_name="text-xs font-medium"),
+        data_testid="no-example",
+        class_name="absolute inset-0 flex flex-col items-center justify-center gap-1 text-slate-600",
+    )
+
+
+def thumbnail(card: CardView) -> rx.Component:
+    thumb_id = "thumb-" + card.slug
+    hide_on_error = rx.call_script("document.getElementById('" + thumb_id + "').style.display='none'")
+    return rx.el.div(
+        no_example(card.icon),
+        rx.match(
+            card.thumb_kind,
+            (
+                "image",
+                rx.el.img(
+                    src=card.thumb_url,
+                    alt=card.thumb_alt,
+                    id=thumb_id,
+                    loading="lazy",
+                    decoding="async",
+                    on_error=hide_on_error,
+                    class_name="absolute inset-0 h-full w-full object-cover",
+                ),
+            ),
+            (
+                "video",
+                rx.el.video(
+                    src=card.thumb_url,
+                    id=thumb_id,
+                    muted=True,
+                    loop=True,
+                    auto_play=True,
+                    plays_inline=True,
+                    preload="metadata",
+                    aria_label=card.thumb_alt,
+                    on_error=hide_on_error,
+                    class_name="absolute inset-0 h-full w-full object-cover",
+                ),
+            ),
+            rx.fragment(),
+        ),
+        rx.el.div(
+            default_star(card.is_default),
+            premium_badge(card.is_premium),
+            availability_dot(card.availability, card.availability_note),
+            class_name="absolute left-2 top-2 flex items-center gap-1.5",
+        ),
+        class_name=THUMB,
+    )
+
+
+def model_card(card: CardView) -> rx.Component:
+    """A real link to the model's page: click, middle-click and Enter all work."""
+    return ReactRouterLink.create(
+        thumbnail(card),
+        rx.el.div(
+            rx.el.div(
+                rx.el.h3(card.name, class_name="text-base font-semibold leading-snug text-slate-900"),
+                rx.el.p(card.provider, class_name="text-xs font-medium text-slate-600"),
+                class_name="flex flex-col gap-0.5",
+            ),
+            rx.el.p(card.description, class_name="line-clamp-3 text-sm text-slate-700"),
+            rx.el.div(rx.foreach(card.capabilities, tag), class_name="mt-auto flex flex-wrap gap-1 pt-1"),
+            rx.el.p(card.price, data_testid="card-price", class_name="text-sm font-medium text-slate-800"),
+            class_name="flex flex-1 flex-col gap-2 p-4",
+        ),
+        to=card.href,
+        data_testid="model-card",
+        data_slug=card.slug,
+        class_name=CARD,
+    )
+
+
+def request_model_card(href: str) -> rx.Component:
+    """The first card: where to ask for a model the registry lacks."""
+    return rx.el.a(
+        rx.el.div(
+            rx.icon("circle-plus", size=28, class_name="text-indigo-600"),
+            rx.el.h3("Looking for another model?", class_name="text-base font-semibold text-slate-900"),
+            rx.el.p(
+                "Tell us which model your team needs and we will add it to the registry.",
+                class_name="text-sm text-slate-700",
+            ),
+            rx.el.span("Request a model →", class_name="text-sm font-medium text-indigo-700"),
+            class_name="flex flex-col items-center justify-center gap-2 p-6 text-center",
+        ),
+        href=href,
+        target="_blank",
+        rel="noopener noreferrer",
+        data_testid="request-model-card",
+        class_name="flex h-full min-h-[18rem] items-center justify-center rounded-xl border-2 border-dashed "
+        "border-slate-300 bg-white/60 hover:border-indigo-400 focus-visible:outline-2 "
+        "focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
+    )

@@ -1,0 +1,1 @@
+"""The pages; each registers itself with the app through `ai_registry.ai_registry`."""

@@ -1,0 +1,40 @@
+"""Every route of the app and the URL builders, in one place."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+BROWSE = "/dashboard/ai-settings"
+DETAIL = "/dashboard/ai-settings/[slug]"
+RUNS = "/dashboard/ai-settings/[slug]/runs"
+DEVELOPER_SETTINGS = "/dashboard/developer-settings"
+TABS = ("playground", "api", "readme")
+DEFAULT_TAB = "playground"
+
+
+def browse_url(*, category: str = "All", sort: str = "newest", q: str = "") -> str:
+    """The gallery URL with only the non-default choices in its query."""
+    params = {}
+    if category and category != "All":
+        params["category"] = category.casefold()
+    if sort and sort != "newest":
+        params["sort"] = sort
+    if q:
+        params["q"] = q
+    return BROWSE + (f"?{urlencode(params)}" if params else "")
+
+
+def model_url(slug: str, tab: str = DEFAULT_TAB) -> str:
+    """A model's page; the default tab stays out of the URL."""
+    base = f"{BROWSE}/{slug}"
+    return base if tab == DEFAULT_TAB else f"{base}?tab={tab}"
+
+
+def runs_url(slug: str, run_id: str | None = None) -> str:
+    base = f"{BROWSE}/{slug}/runs"
+    return f"{base}?run={run_id}" if run_id else base
+
+
+def parse_tab(value: str | None) -> str:
+    value = (value or "").strip().casefold()
+    return value if value in TABS else DEFAULT_TAB

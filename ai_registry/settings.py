@@ -1,0 +1,64 @@
+"""All configuration in one place, read lazily from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings of the registry. Secrets are `SecretStr`, so they never print in logs or reprs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AI_REGISTRY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # The upstream (AINative-style) API. Unset: the built-in catalog and local engine are the sources.
+    api_base: str | None = Field(default=None, validation_alias=AliasChoices("AINATIVE_API_BASE"))
+    api_prefix: str = Field(default="/v1", validation_alias=AliasChoices("AINATIVE_API_PREFIX"))
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AINATIVE_API_KEY"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    source_timeout_s: float = 5.0
+    cache_ttl_s: float = 300.0
+    max_source_bytes: int = 5_000_000
+    public_api_base: str = "https://api.ainative.studio"
+    learn_more_url: str = "https://docs.ainative.studio/models"
+    request_model_url: str = "https://docs.ainative.studio/models/request"
+    # Where generated media and uploads live; served by the backend under /_upload.
+    upload_max_bytes: int = 25_000_000
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL: `DATABASE_URL`, or a SQLite file in the data folder."""
+        if self.database_url:
+            url = self.database_url
+            # Plain postgres URLs mean psycopg 3, the driver we ship.
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{self.data_dir / 'registry.db'}"
+
+    @property
+    def api_root(self) -> str | None:
+        """Base URL plus prefix, without a trailing slash, or None when no upstream is set."""
+        if not self.api_base:
+            return None
+        prefix = "/" + self.api_prefix.strip("/") if self.api_prefix.strip("/") else ""
+        return self.api_base.rstrip("/") + prefix
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Thin Reflex states: inputs, derived vars and handlers that call the layers below."""

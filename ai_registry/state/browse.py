@@ -1,0 +1,160 @@
+"""The gallery's state: the URL's choices in, one page of cards out.
+
+The catalog itself never enters the state: it lives in the process-wide aggregator, and the
+browser gets only the cards it renders.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ai_registry import routes
+from ai_registry.aggregator.runtime import catalog_index, get_aggregator, local_catalog, refresh_catalog
+from ai_registry.catalog.builtin import load_builtin_catalog
+from ai_registry.catalog.models import CATEGORIES
+from ai_registry.catalog.query import (
+    DEFAULT_SORT,
+    SORT_ORDERS,
+    CatalogIndex,
+    parse_category,
+    parse_query,
+    parse_sort,
+)
+from ai_registry.state.views import CardView, StatusView, card_view, status_view
+
+PAGE_SIZE = 48
+
+
+def _first_page() -> tuple[list[CardView], dict[str, int], int]:
+    """The default view from the data files alone, so it is in the prerendered HTML."""
+    index = CatalogIndex([*load_builtin_catalog(), *local_catalog()])
+    models = index.query(sort=DEFAULT_SORT)
+    return [card_view(m) for m in models[:PAGE_SIZE]], index.facets(), len(models)
+
+
+_DEFAULT_CARDS, _DEFAULT_COUNTS, _DEFAULT_TOTAL = _first_page()
+
+
+class BrowseState(rx.State):
+    """Category, sort, search and how many cards to show; the cards follow from them."""
+
+    category: str = "All"
+    sort: str = DEFAULT_SORT
+    q: str = ""
+    limit: int = PAGE_SIZE
+    cards: list[CardView] = _DEFAULT_CARDS
+    counts: dict[str, int] = _DEFAULT_COUNTS
+    total: int = _DEFAULT_TOTAL
+    degraded: list[StatusView] = []
+    refreshing: bool = False
+    catalog_version: int = 0
+
+    @rx.var
+    def has_more(self) -> bool:
+        return self.total > len(self.cards)
+
+    @rx.var
+    def filtered(self) -> bool:
+        return self.category != "All" or bool(self.q)
+
+    @rx.var
+    def empty_message(self) -> str:
+        parts = []
+        if self.q:
+            parts.append(f"matching “{self.q}”")
+        if self.category != "All":
+            parts.append(f"in {self.category}")
+        return "No models " + " ".join(parts) + "." if parts else "No models yet."
+
+    @rx.var
+    def gallery_url(self) -> str:
+        return routes.browse_url(category=self.category, sort=self.sort, q=self.q)
+
+    def _apply(self) -> None:
+        index = catalog_index()
+        models = index.query(category=self.category, q=self.q, sort=self.sort)
+        self.total = len(models)
+        self.cards = [card_view(m) for m in models[: self.limit]]
+        self.counts = index.facets(q=self.q)
+        snapshot = get_aggregator().snapshot
+        self.degraded = [status_view(s) for s in snapshot.degraded]
+        self.catalog_version = snapshot.version
+
+    def _navigate(self):
+        self._apply()
+        return rx.redirect(self.gallery_url)
+
+    @rx.event
+    def on_load(self):
+        """Read the URL (also on Back/Forward), show the cards, refresh the sources when due."""
+        params = self.router.url.query_parameters
+        category = parse_category(params.get("category"))
+        sort = parse_sort(params.get("sort"))
+        q = parse_query(params.get("q"))
+        changed = (category, sort, q) != (self.category, self.sort, self.q)
+        self.category, self.sort, self.q = category, sort, q
+        if changed:
+            self.limit = PAGE_SIZE
+        if changed or self.catalog_version != get_aggregator().snapshot.version or not self.catalog_version:
+            self._apply()
+        if not get_aggregator().is_fresh():
+            return BrowseState.refresh_sources(False)
+        return None
+
+    @rx.event
+    def set_category(self, category: str):
+        if category not in CATEGORIES:
+            return None
+        self.category = category
+        self.limit = PAGE_SIZE
+        return self._navigate()
+
+    @rx.event
+    def set_sort(self, sort: str):
+        self.sort = parse_sort(sort)
+        return self._navigate()
+
+    @rx.event
+    def set_search(self, q: str):
+        q = parse_query(q)
+        if q == self.q:
+            return None
+        self.q = q
+        self.limit = PAGE_SIZE
+        return self._navigate()
+
+    @rx.event
+    def clear_search(self):
+        self.q = ""
+        return self._navigate()
+
+    @rx.event
+    def clear_filters(self):
+        self.category, self.q, self.limit = "All", "", PAGE_SIZE
+        return self._navigate()
+
+    @rx.event
+    def show_more(self):
+        self.limit += PAGE_SIZE
+        self._apply()
+
+    @rx.event(background=True)
+    async def refresh_sources(self, force: bool = False):
+        """Fetch the upstream sources off the request path; the stored catalog stays on screen."""
+        async with self:
+            if self.refreshing:
+                return
+            self.refreshing = True
+        try:
+            await refresh_catalog(force=force)
+        finally:
+            async with self:
+                self.refreshing = False
+                self._apply()
+
+    @rx.event
+    def retry(self):
+        return BrowseState.refresh_sources(True)
+
+
+SORT_OPTIONS = list(SORT_ORDERS.items())

@@ -1,0 +1,96 @@
+"""Plain view records the pages render: computed once from a model, sent to the browser as is."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from ai_registry import routes
+from ai_registry.aggregator.service import SourceStatus
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.catalog.pricing import price_label
+
+CATEGORY_ICONS = {
+    "Image": "image",
+    "Video": "clapperboard",
+    "Audio": "audio-lines",
+    "Coding": "message-square-code",
+    "Embedding": "waypoints",
+}
+_VIDEO_SUFFIXES = (".mp4", ".webm", ".mov")
+
+
+@dataclasses.dataclass
+class CardView:
+    """What one gallery card shows."""
+
+    slug: str = ""
+    href: str = ""
+    name: str = ""
+    provider: str = ""
+    description: str = ""
+    category: str = ""
+    icon: str = "box"
+    capabilities: list[str] = dataclasses.field(default_factory=list)
+    price: str = ""
+    thumb_url: str = ""
+    thumb_kind: str = "none"  # image | video | none
+    thumb_alt: str = ""
+    is_default: bool = False
+    is_premium: bool = False
+    availability: str = "unknown"  # up | down | unknown
+    availability_note: str = ""
+
+
+def thumbnail_kind(url: str | None) -> str:
+    if not url:
+        return "none"
+    path = url.split("?", 1)[0].casefold()
+    return "video" if path.endswith(_VIDEO_SUFFIXES) else "image"
+
+
+def card_view(model: UnifiedAIModel) -> CardView:
+    availability = "unknown" if model.available is None else ("up" if model.available else "down")
+    return CardView(
+        slug=model.slug,
+        href=routes.model_url(model.slug),
+        name=model.name,
+        provider=model.provider,
+        description=model.description,
+        category=model.category,
+        icon=CATEGORY_ICONS.get(model.category, "box"),
+        capabilities=list(model.capabilities[:4]),
+        price=price_label(model.pricing),
+        thumb_url=model.thumbnail_url or "",
+        thumb_kind=thumbnail_kind(model.thumbnail_url),
+        thumb_alt=model.thumbnail_alt or f"Example output of {model.name}",
+        is_default=model.is_default,
+        is_premium=model.is_premium,
+        availability=availability,
+        availability_note=model.availability_note or ("Unavailable upstream" if model.available is False else ""),
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+@dataclasses.dataclass
+class StatusView:
+    """A degraded source, for the banner."""
+
+    name: str = ""
+    label: str = ""
+    state: str = ""
+    error: str = ""
+    last_success: str = ""
+
+
+def status_view(status: SourceStatus) -> StatusView:
+    return StatusView(
+        name=status.name,
+        label=status.label,
+        state=status.state,
+        error=status.error or "",
+        last_success=_when(status.last_success),
+    )

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, keyword-only query functions, alembic migrations."""

@@ -1,0 +1,43 @@
+"""The last merged catalog and source statuses, stored so a restart serves them at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import ValidationError
+from sqlmodel import Session, delete, select
+
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.store.tables import CatalogModelRow, SourceStatusRow, utcnow
+
+
+def save_catalog(*, session: Session, models: Sequence[UnifiedAIModel]) -> None:
+    """Replace the stored catalog with `models` (kept in their order)."""
+    session.exec(delete(CatalogModelRow))
+    now = utcnow()
+    for position, model in enumerate(models):
+        session.add(
+            CatalogModelRow(
+                id=model.id, slug=model.slug, position=position, data=model.model_dump_json(), updated_at=now
+            )
+        )
+
+
+def load_catalog(*, session: Session) -> list[UnifiedAIModel]:
+    """The stored catalog; rows that no longer validate are skipped, never fatal."""
+    models = []
+    for row in session.exec(select(CatalogModelRow).order_by(CatalogModelRow.position)):
+        try:
+            models.append(UnifiedAIModel.model_validate_json(row.data))
+        except ValidationError:
+            continue
+    return models
+
+
+def save_source_statuses(*, session: Session, statuses: Iterable[SourceStatusRow]) -> None:
+    for status in statuses:
+        session.merge(status)
+
+
+def load_source_statuses(*, session: Session) -> list[SourceStatusRow]:
+    return list(session.exec(select(SourceStatusRow).order_by(SourceStatusRow.name)))
