@@ -13,4 +13,18 @@ app = rx.App(
     api_transformer=build_backend(),
     head_components=[rx.el.meta(name="description", content="Find, try and integrate AI models.")],
 )
+
+
+def root_redirect() -> rx.Component:
+    """`/` forwards to the gallery (a meta refresh before any script runs, a link for the rest)."""
+    return rx.el.p(rx.el.a("Go to the model gallery", href=routes.BROWSE), class_name="p-6")
+
+
+app.add_page(
+    root_redirect,
+    route="/",
+    title="AI Model Registry",
+    meta=[{"http_equiv": "refresh", "content": f"0; url={routes.BROWSE}"}],
+    on_load=rx.redirect(routes.BROWSE, replace=True),
+)
 app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Registry", on_load=BrowseState.on_load)
