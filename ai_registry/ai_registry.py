@@ -6,12 +6,16 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.backend import build_backend
+from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.pages.browse import browse_page
 from ai_registry.state.browse import BrowseState
 
 app = rx.App(
     api_transformer=build_backend(),
-    head_components=[rx.el.meta(name="description", content="Find, try and integrate AI models.")],
+    head_components=[
+        rx.el.meta(name="description", content="Find, try and integrate AI models."),
+        rx.el.script(THUMBNAIL_FALLBACK_SCRIPT),
+    ],
 )
 
 

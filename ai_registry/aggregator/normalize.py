@@ -218,11 +218,13 @@ def normalize_embedding_models(payload: Any) -> Normalized:
             if isinstance(dims, bool) or not isinstance(dims, int) or dims <= 0:
                 raise ValueError("dimensions must be a positive integer")
             facts["Dimensions"] = str(dims)
+        # `loaded` says whether the model is warm in memory, not whether it can be called.
+        if isinstance(record.get("loaded"), bool):
+            facts["Loaded"] = "yes" if record["loaded"] else "no (first call loads it)"
         return UpstreamFacts(
             id=record["id"],
             description=record.get("description"),
             speed=record.get("speed"),
-            available=record.get("loaded") if isinstance(record.get("loaded"), bool) else None,
             facts=facts or None,
         )
 

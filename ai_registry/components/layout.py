@@ -8,11 +8,11 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 from ai_registry import routes
 
 
-def nav_link(label: str, href: str) -> rx.Component:
+def nav_link(*children, href: str) -> rx.Component:
     return ReactRouterLink.create(
-        label,
+        *children,
         to=href,
-        class_name="rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 "
+        class_name="whitespace-nowrap rounded-md px-2 py-2 text-sm sm:px-3 font-medium text-slate-700 hover:bg-slate-100 "
         "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
     )
 
@@ -25,13 +25,17 @@ def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
             rx.el.div(
                 ReactRouterLink.create(
                     rx.icon("boxes", size=20, class_name="text-indigo-600"),
-                    rx.el.span("AI Model Registry", class_name="font-semibold text-slate-900"),
+                    rx.el.span("AI Model Registry", class_name="whitespace-nowrap font-semibold text-slate-900"),
                     to=routes.BROWSE,
                     class_name="flex items-center gap-2",
                 ),
                 rx.el.nav(
-                    nav_link("Models", routes.BROWSE),
-                    nav_link("Developer settings", routes.DEVELOPER_SETTINGS),
+                    nav_link("Models", href=routes.BROWSE),
+                    nav_link(
+                        rx.el.span("Developer ", class_name="hidden sm:inline"),
+                        "settings",
+                        href=routes.DEVELOPER_SETTINGS,
+                    ),
                     class_name="flex items-center gap-1",
                     aria_label="Main",
                 ),

@@ -35,8 +35,12 @@ def no_example(icon) -> rx.Component:
 
 
 def thumbnail(card: CardView) -> rx.Component:
-    thumb_id = "thumb-" + card.slug
-    hide_on_error = rx.call_script("document.getElementById('" + thumb_id + "').style.display='none'")
+    # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
+    # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
+    hide_on_error = {
+        "onError": rx.Var(_js_expr="((e) => { e.currentTarget.style.display = 'none'; })"),
+        "data-thumb": "1",
+    }
     return rx.el.div(
         no_example(card.icon),
         rx.match(
@@ -46,25 +50,23 @@ def thumbnail(card: CardView) -> rx.Component:
                 rx.el.img(
                     src=card.thumb_url,
                     alt=card.thumb_alt,
-                    id=thumb_id,
                     loading="lazy",
                     decoding="async",
-                    on_error=hide_on_error,
-                    class_name="absolute inset-0 h-full w-full object-cover",
+                    custom_attrs=hide_on_error,
+                    class_name="absolute inset-0 h-full w-full object-cover text-transparent",
                 ),
             ),
             (
                 "video",
                 rx.el.video(
                     src=card.thumb_url,
-                    id=thumb_id,
                     muted=True,
                     loop=True,
                     auto_play=True,
                     plays_inline=True,
                     preload="metadata",
                     aria_label=card.thumb_alt,
-                    on_error=hide_on_error,
+                    custom_attrs=hide_on_error,
                     class_name="absolute inset-0 h-full w-full object-cover",
                 ),
             ),
@@ -78,6 +80,12 @@ def thumbnail(card: CardView) -> rx.Component:
         ),
         class_name=THUMB,
     )
+
+
+THUMBNAIL_FALLBACK_SCRIPT = (
+    "document.addEventListener('error', function (e) {"
+    " var t = e.target; if (t && t.dataset && t.dataset.thumb) { t.style.display = 'none'; } }, true);"
+)
 
 
 def model_card(card: CardView) -> rx.Component:
