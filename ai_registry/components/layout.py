@@ -12,7 +12,8 @@ def nav_link(*children, href: str) -> rx.Component:
     return ReactRouterLink.create(
         *children,
         to=href,
-        class_name="whitespace-nowrap rounded-md px-2 py-2 text-sm sm:px-3 font-medium text-slate-700 hover:bg-slate-100 "
+        class_name="whitespace-nowrap rounded-md px-2 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 "
+        "sm:px-3 "
         "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
     )
 
