@@ -1,0 +1,1 @@
+"""Audio models: speech-to-text (transcription, translation) and text-to-speech."""

@@ -1,0 +1,1 @@
+"""Chat models: OpenAI-style chat completions, streamed as server-sent events."""

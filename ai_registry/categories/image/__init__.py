@@ -1,0 +1,1 @@
+"""Image models: text-to-image generation."""

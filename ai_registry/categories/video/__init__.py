@@ -1,0 +1,1 @@
+"""Video models: image-to-video and text-to-video generation."""

@@ -1,0 +1,553 @@
+"""Code that calls a model, in four formats: curl, the raw HTTP request, Python (httpx), JavaScript (fetch).
+
+Every snippet is printed from `build_request`, the same request a playground run sends, so the
+endpoint, method, headers and body (every parameter, with example or the person's values) are the
+real ones. The API key stays the `YOUR_API_KEY` placeholder unless the caller passes one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.categories.request import RequestSpec, build_request
+
+FORMATS: tuple[str, ...] = ("curl", "http", "python", "javascript")
+FORMAT_LABELS: dict[str, str] = {
+    "curl": "Curl",
+    "http": "POST /run",
+    "python": "Python",
+    "javascript": "JavaScript",
+}
+DEFAULT_BASE_URL = "https://api.ainative.studio"
+API_KEY_PLACEHOLDER = "YOUR_API_KEY"
+MULTIPART_BOUNDARY = "----AIRegistryFormBoundary7MA4YWxkTrZu0gW"
+# Where the raw HTTP snippet shows a file's bytes; a tool that sends it swaps the real bytes in.
+FILE_CONTENTS_PLACEHOLDER = "<contents of {filename}>"
+
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+# Text curl's -F would misread (a leading @ or < reads a file; ; and " start options).
+_FORM_UNSAFE = re.compile(r'^[@<]|[;"\r\n]')
+_MEDIA_DEFAULTS = {"image": ("image", "png"), "video": ("video", "mp4")}
+
+
+def _single_quote(text: str) -> str:
+    # Nothing expands inside single quotes; a quote itself is closed, escaped and reopened.
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def shell_quote(text: str) -> str:
+    """`text` as one shell word: bare when plainly safe, else single-quoted with `'\\''` for quotes."""
+    return text if _SHELL_SAFE.fullmatch(text) else _single_quote(text)
+
+
+def _authorization(api_key: str | None) -> str:
+    key = (api_key or "").strip() or API_KEY_PLACEHOLDER
+    if not key.isprintable():
+        raise ValueError("An API key must be a single line of printable characters.")
+    return f"Bearer {key}"
+
+
+def _prepare(
+    model: UnifiedAIModel, values: Mapping[str, Any] | None, base_url: str, prefix: str
+) -> tuple[RequestSpec, str]:
+    spec = build_request(model, values or {}, prefix=prefix)
+    return spec, base_url.rstrip("/") + spec.path
+
+
+def _json_text(body: Any) -> str:
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def _media_name(spec: RequestSpec) -> tuple[str, str]:
+    return _MEDIA_DEFAULTS.get(spec.output, ("output", "bin"))
+
+
+# --- curl ---------------------------------------------------------------------------------------
+
+
+def _curl_form_field(name: str, value: str) -> str:
+    option = "--form-string" if _FORM_UNSAFE.search(value) else "-F"
+    return f"{option} {_single_quote(f'{name}={value}')}"
+
+
+def curl_snippet(
+    model: UnifiedAIModel,
+    values: Mapping[str, Any] | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    prefix: str = "/v1",
+    api_key: str | None = None,
+) -> str:
+    """A curl command in the spec's layout: `curl -X POST URL \\`, header lines, then the body."""
+    spec, url = _prepare(model, values, base_url, prefix)
+    options: list[str] = []
+    if spec.stream:
+        options.append("--no-buffer")
+    if spec.content_type:
+        # curl adds the multipart boundary to this header itself.
+        options.append("-H " + _single_quote(f"Content-Type: {spec.content_type}"))
+    if spec.accept:
+        options.append("-H " + _single_quote(f"Accept: {spec.accept}"))
+    options.append("-H " + _single_quote(f"Authorization: {_authorization(api_key)}"))
+    if spec.json is not None:
+        # Continuation lines are indented under `-d`; JSON strings never span lines, so this is safe.
+        body = _json_text(spec.json).replace("\n", "\n  ")
+        options.append("-d " + _single_quote(body))
+    if spec.form is not None:
+        options.extend("-F " + _single_quote(f"{part.field}=@{part.filename}") for part in spec.files)
+        options.extend(_curl_form_field(name, value) for name, value in spec.form.items())
+    return " \\\n  ".join([f"curl -X {spec.method} {shell_quote(url)}", *options])
+
+
+# --- raw HTTP -----------------------------------------------------------------------------------
+
+
+def _multipart_text(spec: RequestSpec) -> str:
+    lines: list[str] = []
+    for part in spec.files:
+        lines += [
+            f"--{MULTIPART_BOUNDARY}",
+            f'Content-Disposition: form-data; name="{part.field}"; filename="{part.filename}"',
+            f"Content-Type: {part.content_type}",
+            "",
+            FILE_CONTENTS_PLACEHOLDER.format(filename=part.filename),
+        ]
+    for name, value in (spec.form or {}).items():
+        lines += [f"--{MULTIPART_BOUNDARY}", f'Content-Disposition: form-data; name="{name}"', "", value]
+    lines.append(f"--{MULTIPART_BOUNDARY}--")
+    return "\n".join(lines)
+
+
+def http_snippet(
+    model: UnifiedAIModel,
+    values: Mapping[str, Any] | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    prefix: str = "/v1",
+    api_key: str | None = None,
+) -> str:
+    """The raw HTTP request ("POST /run"): request line, headers, a blank line, the body.
+
+    JSON bodies carry their exact `Content-Length`; a multipart body shows its boundary and parts,
+    with `<contents of NAME>` where the file's bytes go.
+    """
+    spec, url = _prepare(model, values, base_url, prefix)
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    head = [f"{spec.method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    body: str | None = None
+    if spec.json is not None:
+        body = _json_text(spec.json)
+        head.append("Content-Type: application/json")
+    elif spec.form is not None:
+        body = _multipart_text(spec)
+        head.append(f"Content-Type: multipart/form-data; boundary={MULTIPART_BOUNDARY}")
+    if spec.accept:
+        head.append(f"Accept: {spec.accept}")
+    head.append(f"Authorization: {_authorization(api_key)}")
+    if spec.json is not None and body is not None:
+        head.append(f"Content-Length: {len(body.encode('utf-8'))}")
+    return "\n".join(head) + "\n\n" + (body or "")
+
+
+# --- Python -------------------------------------------------------------------------------------
+
+
+def py_literal(value: Any, level: int = 0) -> str:
+    """`value` as Python source, indented four spaces per level (True/False/None, not JSON's)."""
+    pad, close = "    " * (level + 1), "    " * level
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = [f"{pad}{py_literal(str(k))}: {py_literal(v, level + 1)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{close}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = [f"{pad}{py_literal(v, level + 1)}," for v in value]
+        return "[\n" + "\n".join(items) + f"\n{close}]"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    # JSON string escapes are valid Python escapes.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _py_subscript(path: tuple[str, ...]) -> str:
+    return "".join(f"[{py_literal(key)}]" for key in path)
+
+
+def _py_inline_uploads(spec: RequestSpec) -> list[str]:
+    lines: list[str] = []
+    for part in spec.files:
+        if part.json_path:
+            lines += [
+                "",
+                f"# The local file goes in as a data: URI ({part.filename}).",
+                f'with open({py_literal(part.filename)}, "rb") as upload:',
+                f"    payload{_py_subscript(part.json_path)} = "
+                f"{py_literal(f'data:{part.content_type};base64,')} + "
+                "base64.b64encode(upload.read()).decode()",
+            ]
+    return lines
+
+
+def _py_result(spec: RequestSpec) -> list[str]:
+    if spec.output in _MEDIA_DEFAULTS:
+        stem, ext = _media_name(spec)
+        return [
+            "result = response.json()",
+            f'if result.get("{stem}_base64"):',
+            f"    filename = f\"{stem}.{{result.get('format', '{ext}')}}\"",
+            '    with open(filename, "wb") as file:',
+            f'        file.write(base64.b64decode(result["{stem}_base64"]))',
+            '    print("Saved", filename)',
+            "else:",
+            f'    print(result.get("{stem}_url") or result)',
+        ]
+    if spec.output == "audio":
+        return [
+            "# The speech comes back as audio bytes, or as JSON with base64 audio.",
+            'if response.headers.get("content-type", "").startswith("application/json"):',
+            "    result = response.json()",
+            '    audio = base64.b64decode(result["audio_base64"])',
+            '    extension = result.get("format", "mp3")',
+            "else:",
+            "    audio = response.content",
+            '    extension = payload.get("response_format", "mp3")',
+            'filename = f"speech.{extension}"',
+            'with open(filename, "wb") as file:',
+            "    file.write(audio)",
+            'print("Saved", filename)',
+        ]
+    if spec.output == "text":
+        return [
+            'if response.headers.get("content-type", "").startswith("application/json"):',
+            "    result = response.json()",
+            '    print(result.get("text") or result.get("transcript"))',
+            "else:",
+            "    print(response.text)",
+        ]
+    if spec.output == "embeddings":
+        return [
+            "result = response.json()",
+            '# OpenAI style: {"data": [{"embedding": [...]}]}; the generate route: {"embeddings": [...]}.',
+            'if "data" in result:',
+            '    vectors = [item["embedding"] for item in result["data"]]',
+            "else:",
+            '    vectors = result["embeddings"]',
+            'print(len(vectors), "vectors of", len(vectors[0]), "dimensions")',
+        ]
+    if spec.output == "chat":
+        return ['print(response.json()["choices"][0]["message"]["content"])']
+    return ["print(json.dumps(response.json(), indent=2))"]
+
+
+def _py_stream_call(spec: RequestSpec) -> list[str]:
+    return [
+        f"with httpx.Client(timeout={spec.timeout_s!r}) as client:",
+        f"    with client.stream({py_literal(spec.method)}, url, headers=headers, json=payload) as response:",
+        "        response.raise_for_status()",
+        "        for line in response.iter_lines():",
+        '            if not line.startswith("data:"):',
+        "                continue",
+        '            data = line[len("data:"):].strip()',
+        '            if data == "[DONE]":',
+        "                break",
+        '            delta = json.loads(data)["choices"][0].get("delta") or {}',
+        '            print(delta.get("content") or "", end="", flush=True)',
+        "print()",
+    ]
+
+
+def python_snippet(
+    model: UnifiedAIModel,
+    values: Mapping[str, Any] | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    prefix: str = "/v1",
+    api_key: str | None = None,
+) -> str:
+    """A runnable httpx script: chat streams with `client.stream`, media is saved to a file."""
+    spec, url = _prepare(model, values, base_url, prefix)
+    headers: dict[str, str] = {}
+    if spec.json is not None:
+        headers["Content-Type"] = "application/json"
+    if spec.accept:
+        headers["Accept"] = spec.accept
+    headers["Authorization"] = _authorization(api_key)
+    uploads_inline = any(part.json_path for part in spec.files)
+
+    stdlib = []
+    if spec.output in ("image", "video", "audio") or uploads_inline:
+        stdlib.append("import base64")
+    if spec.stream or spec.output == "json":
+        stdlib.append("import json")
+    imports = [*stdlib, ""] if stdlib else []
+    lines = [*imports, "import httpx", "", f"url = {py_literal(url)}", f"headers = {py_literal(headers)}"]
+
+    timeout = f"timeout={spec.timeout_s!r}"
+    method = spec.method.lower()
+    if spec.form is not None:
+        lines += [f"data = {py_literal(spec.form)}", "", *_py_multipart_call(spec, method, timeout)]
+    else:
+        if spec.json is not None:
+            lines += [f"payload = {py_literal(spec.json)}", *_py_inline_uploads(spec)]
+        lines.append("")
+        if spec.stream:
+            return "\n".join([*lines, *_py_stream_call(spec)]) + "\n"
+        body = "json=payload, " if spec.json is not None else ""
+        lines.append(f"response = httpx.{method}(url, headers=headers, {body}{timeout})")
+    lines += ["response.raise_for_status()", *_py_result(spec)]
+    return "\n".join(lines) + "\n"
+
+
+def _py_multipart_call(spec: RequestSpec, method: str, timeout: str) -> list[str]:
+    files = [part for part in spec.files if not part.json_path]
+    if not files:
+        return [f"response = httpx.{method}(url, headers=headers, data=data, {timeout})"]
+    names = ["upload"] if len(files) == 1 else [f"upload{i}" for i in range(1, len(files) + 1)]
+    opened = ", ".join(f'open({py_literal(p.filename)}, "rb") as {n}' for p, n in zip(files, names, strict=True))
+    entries = ", ".join(
+        f"{py_literal(p.field)}: ({py_literal(p.filename)}, {n}, {py_literal(p.content_type)})"
+        for p, n in zip(files, names, strict=True)
+    )
+    return [
+        f"with {opened}:",
+        f"    files = {{{entries}}}",
+        f"    response = httpx.{method}(url, headers=headers, data=data, files=files, {timeout})",
+    ]
+
+
+# --- JavaScript ---------------------------------------------------------------------------------
+
+_JS_SAVE = """\
+// Saves bytes: to a file in Node, as a download in a browser.
+async function save(filename, bytes) {
+  if (typeof document === "undefined") {
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(filename, bytes);
+  } else {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([bytes]));
+    link.download = filename;
+    link.click();
+  }
+  console.log(`Saved ${filename}`);
+}
+
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+"""
+
+_JS_LOAD = """\
+// Reads a local file in Node; in a browser, use the File from an <input type="file"> instead.
+async function loadFile(filename, type) {
+  const { readFile } = await import("node:fs/promises");
+  return new Blob([await readFile(filename)], { type });
+}
+"""
+
+_JS_DATA_URI = """\
+async function toDataUri(blob) {
+  let binary = "";
+  for (const byte of new Uint8Array(await blob.arrayBuffer())) binary += String.fromCharCode(byte);
+  return `data:${blob.type};base64,${btoa(binary)}`;
+}
+"""
+
+_JS_WRITE = """\
+const write = (text) =>
+  typeof process !== "undefined" ? process.stdout.write(text) : console.log(text);
+
+// Prints the answer as it streams in (OpenAI-style server-sent events).
+async function printStream(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    const lines = buffer.split("\\n");
+    buffer = lines.pop();
+    for (const line of lines) {
+      if (!line.startsWith("data:")) continue;
+      const data = line.slice(5).trim();
+      if (data === "[DONE]") return;
+      const delta = JSON.parse(data).choices[0].delta ?? {};
+      write(delta.content ?? "");
+    }
+  }
+}
+"""
+
+
+def _js_result(spec: RequestSpec) -> list[str]:
+    if spec.output in _MEDIA_DEFAULTS:
+        stem, ext = _media_name(spec)
+        return [
+            "const result = await response.json();",
+            f"if (result.{stem}_base64) {{",
+            f'  await save(`{stem}.${{result.format ?? "{ext}"}}`, fromBase64(result.{stem}_base64));',
+            "} else {",
+            f"  console.log(result.{stem}_url ?? result);",
+            "}",
+        ]
+    if spec.output == "audio":
+        return [
+            "// The speech comes back as audio bytes, or as JSON with base64 audio.",
+            'if ((response.headers.get("content-type") ?? "").startsWith("application/json")) {',
+            "  const result = await response.json();",
+            '  await save(`speech.${result.format ?? "mp3"}`, fromBase64(result.audio_base64));',
+            "} else {",
+            '  const extension = payload.response_format ?? "mp3";',
+            "  await save(`speech.${extension}`, new Uint8Array(await response.arrayBuffer()));",
+            "}",
+        ]
+    if spec.output == "text":
+        return [
+            'if ((response.headers.get("content-type") ?? "").startsWith("application/json")) {',
+            "  const result = await response.json();",
+            "  console.log(result.text ?? result.transcript);",
+            "} else {",
+            "  console.log(await response.text());",
+            "}",
+        ]
+    if spec.output == "embeddings":
+        return [
+            "const result = await response.json();",
+            "// OpenAI style: {data: [{embedding: [...]}]}; the generate route: {embeddings: [...]}.",
+            "const vectors = result.data ? result.data.map((item) => item.embedding) : result.embeddings;",
+            "console.log(`${vectors.length} vectors of ${vectors[0].length} dimensions`);",
+        ]
+    if spec.stream:
+        return ["await printStream(response);", 'write("\\n");']
+    if spec.output == "chat":
+        return ["const result = await response.json();", "console.log(result.choices[0].message.content);"]
+    return ["console.log(JSON.stringify(await response.json(), null, 2));"]
+
+
+def _js_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key)
+
+
+def _js_object(mapping: Mapping[str, str], indent: str) -> str:
+    inner = "".join(f"{indent}  {_js_key(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in mapping.items())
+    return "{\n" + inner + indent + "}"
+
+
+def javascript_snippet(
+    model: UnifiedAIModel,
+    values: Mapping[str, Any] | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    prefix: str = "/v1",
+    api_key: str | None = None,
+) -> str:
+    """A fetch script that runs in Node 20 and in browsers; multipart uploads use FormData."""
+    spec, url = _prepare(model, values, base_url, prefix)
+    headers: dict[str, str] = {}
+    if spec.json is not None:
+        headers["Content-Type"] = "application/json"
+    if spec.accept:
+        headers["Accept"] = spec.accept
+    headers["Authorization"] = _authorization(api_key)
+
+    top = [f"const url = {json.dumps(url, ensure_ascii=False)};"]
+    if spec.json is not None:
+        top.append(f"const payload = {_json_text(spec.json)};")
+    if spec.form is not None:
+        top.append(f"const fields = {_json_text(spec.form)};")
+    helpers: list[str] = []
+    needs_files = any(not p.json_path for p in spec.files) if spec.form is not None else False
+    inline = [p for p in spec.files if p.json_path]
+    if needs_files or inline:
+        helpers.append(_JS_LOAD)
+    if inline:
+        helpers.append(_JS_DATA_URI)
+    if spec.output in ("image", "video", "audio"):
+        helpers.append(_JS_SAVE)
+    if spec.stream:
+        helpers.append(_JS_WRITE)
+
+    body: list[str] = []
+    for part in inline:
+        target = "payload" + "".join(f"[{json.dumps(k)}]" for k in part.json_path or ())
+        name, ctype = json.dumps(part.filename), json.dumps(part.content_type)
+        body += [
+            f"// The local file goes in as a data: URI ({part.filename}).",
+            f"{target} = await toDataUri(await loadFile({name}, {ctype}));",
+        ]
+    if spec.form is not None:
+        body.append("const form = new FormData();")
+        for part in spec.files:
+            name, ctype = json.dumps(part.filename), json.dumps(part.content_type)
+            body.append(f"form.append({json.dumps(part.field)}, await loadFile({name}, {ctype}), {name});")
+        body.append("for (const [name, value] of Object.entries(fields)) form.append(name, value);")
+    options = [f"method: {json.dumps(spec.method)},", f"headers: {_js_object(headers, '  ')},"]
+    if spec.json is not None:
+        options.append("body: JSON.stringify(payload),")
+    elif spec.form is not None:
+        options.append("body: form,")
+    options.append(f"signal: AbortSignal.timeout({int(spec.timeout_s * 1000)}),")
+    body += [
+        "const response = await fetch(url, {",
+        *(f"  {line}" for line in options),
+        "});",
+        "if (!response.ok) {",
+        "  throw new Error(`HTTP ${response.status}: ${await response.text()}`);",
+        "}",
+        *_js_result(spec),
+    ]
+    main = "\n".join(
+        [
+            "async function main() {",
+            *(f"  {line}" if line else "" for line in "\n".join(body).split("\n")),
+            "}",
+            "",
+            "main().catch((error) => {",
+            "  console.error(error);",
+            '  if (typeof process !== "undefined") process.exitCode = 1;',
+            "});",
+        ]
+    )
+    return "\n".join(top) + "\n\n" + "\n".join(h + "\n" for h in helpers) + main + "\n"
+
+
+# --- by format ----------------------------------------------------------------------------------
+
+_GENERATORS: dict[str, Callable[..., str]] = {
+    "curl": curl_snippet,
+    "http": http_snippet,
+    "python": python_snippet,
+    "javascript": javascript_snippet,
+}
+
+
+def snippet(fmt: str, model: UnifiedAIModel, values: Mapping[str, Any] | None = None, **kw: Any) -> str:
+    """The snippet in format `fmt` (one of `FORMATS`); keyword arguments as for `curl_snippet`."""
+    try:
+        generator = _GENERATORS[fmt]
+    except KeyError:
+        raise ValueError(f"Unknown snippet format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
+    return generator(model, values, **kw)
+
+
+__all__ = [
+    "API_KEY_PLACEHOLDER",
+    "DEFAULT_BASE_URL",
+    "FILE_CONTENTS_PLACEHOLDER",
+    "FORMATS",
+    "FORMAT_LABELS",
+    "curl_snippet",
+    "http_snippet",
+    "javascript_snippet",
+    "python_snippet",
+    "snippet",
+]
