@@ -8,10 +8,13 @@ from ai_registry import routes
 from ai_registry.backend import build_backend
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.pages.browse import browse_page
+from ai_registry.pages.detail import detail_page
 from ai_registry.state.browse import BrowseState
+from ai_registry.state.detail import DetailState
 
 app = rx.App(
     api_transformer=build_backend(),
+    stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Find, try and integrate AI models."),
         rx.el.script(THUMBNAIL_FALLBACK_SCRIPT),
@@ -32,3 +35,4 @@ app.add_page(
     on_load=rx.redirect(routes.BROWSE, replace=True),
 )
 app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Registry", on_load=BrowseState.on_load)
+app.add_page(detail_page, route=routes.DETAIL, title="Model · AI Model Registry", on_load=DetailState.on_load)

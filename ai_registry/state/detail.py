@@ -1,0 +1,205 @@
+"""A model's page: which model, which tab, and the API tab's snippet."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from ai_registry import routes
+from ai_registry.aggregator.runtime import find_model, upstream_api_key
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.catalog.pricing import price_label, price_table
+from ai_registry.catalog.render import render_markdown
+from ai_registry.codegen.highlight import highlight_html
+from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
+from ai_registry.settings import get_settings
+from ai_registry.state.browse import BrowseState
+from ai_registry.store.app_settings import mask_secret
+
+FORMAT_OPTIONS = list(FORMAT_LABELS.items())
+# What the API tab's snippet depends on (it reads the catalog through helpers Reflex cannot trace).
+SNIPPET_DEPS = ["code_format", "use_key", "reveal_key", "model_slug", "has_key", "values_version"]
+
+
+@dataclasses.dataclass
+class ParameterView:
+    name: str = ""
+    type: str = ""
+    required: bool = False
+    default: str = ""
+    allowed: str = ""
+    description: str = ""
+
+
+@dataclasses.dataclass
+class PriceRow:
+    what: str = ""
+    price: str = ""
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parameter_view(param) -> ParameterView:
+    if param.options:
+        allowed = ", ".join(_fmt(o) for o in param.options)
+    elif param.min is not None or param.max is not None:
+        allowed = f"{_fmt(param.min) or '…'} – {_fmt(param.max) or '…'}"
+    elif param.max_length:
+        allowed = f"up to {param.max_length:,} characters"
+    elif param.accept:
+        allowed = ", ".join(param.accept[:4]) + (" …" if len(param.accept) > 4 else "")
+    else:
+        allowed = ""
+    return ParameterView(
+        name=param.name,
+        type=param.type,
+        required=param.required,
+        default=_fmt(param.default),
+        allowed=allowed,
+        description=param.description,
+    )
+
+
+def is_local(model: UnifiedAIModel) -> bool:
+    return "local" in model.sources or model.provider == "Local"
+
+
+class DetailState(rx.State):
+    """The model shown, its tab, and the API tab's choices. Values are plain strings for the page."""
+
+    found: bool = True
+    model_slug: str = ""
+    name: str = ""
+    description: str = ""
+    provider: str = ""
+    category: str = ""
+    capabilities: list[str] = []
+    is_default: bool = False
+    is_premium: bool = False
+    availability: str = "unknown"
+    availability_note: str = ""
+    price: str = ""
+    prices: list[PriceRow] = []
+    rate_limit: str = ""
+    endpoint: str = ""
+    method: str = ""
+    facts: list[list[str]] = []
+    parameters: list[ParameterView] = []
+    readme_html: str = ""
+    tab: str = routes.DEFAULT_TAB
+    back_url: str = routes.BROWSE
+
+    code_format: str = "curl"
+    use_key: bool = False
+    reveal_key: bool = False
+    has_key: bool = False
+    copied: bool = False
+    _values: dict[str, object] = {}
+    values_version: int = 0  # bumped when the playground's values change, so the snippet follows
+
+    def _model(self) -> UnifiedAIModel | None:
+        return find_model(self.model_slug) if self.model_slug else None
+
+    @rx.event
+    async def on_load(self):
+        """Read the slug and `?tab=` (also on Back/Forward); unknown tabs fall back to Playground."""
+        slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        self.tab = routes.parse_tab(self.router.url.query_parameters.get("tab"))
+        browse = await self.get_state(BrowseState)
+        self.back_url = browse.gallery_url
+        if slug == self.model_slug and self.found:
+            return
+        self.model_slug = slug
+        self.copied = False
+        model = self._model()
+        self.found = model is not None
+        if model is None:
+            self.name = ""
+            return
+        self._show(model)
+
+    def _show(self, model: UnifiedAIModel) -> None:
+        self.name = model.name
+        self.description = model.description
+        self.provider = model.provider
+        self.category = model.category
+        self.capabilities = list(model.capabilities)
+        self.is_default = model.is_default
+        self.is_premium = model.is_premium
+        self.availability = "unknown" if model.available is None else ("up" if model.available else "down")
+        self.availability_note = model.availability_note or ""
+        self.price = price_label(model.pricing)
+        self.prices = [PriceRow(what, price) for what, price in price_table(model.pricing)]
+        limit = model.rate_limit
+        self.rate_limit = (
+            f"{limit.requests} requests per {'minute' if limit.per_seconds == 60 else f'{limit.per_seconds} s'}"
+            if limit
+            else "No published limit"
+        )
+        self.endpoint = model.endpoint
+        self.method = model.method
+        self.facts = [[k, v] for k, v in model.facts.items()]
+        self.parameters = [parameter_view(p) for p in model.parameters]
+        self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
+        self.has_key = bool(upstream_api_key()) and not is_local(model)
+
+    @rx.event
+    def set_tab(self, tab: str):
+        tab = routes.parse_tab(tab)
+        if tab == self.tab:
+            return None
+        self.tab = tab
+        return rx.redirect(routes.model_url(self.model_slug, tab))
+
+    @rx.event
+    def set_code_format(self, fmt: str):
+        if fmt in FORMATS:
+            self.code_format = fmt
+            self.copied = False
+
+    @rx.event
+    def toggle_use_key(self):
+        self.use_key = not self.use_key
+        self.reveal_key = False
+        self.copied = False
+
+    @rx.event
+    def toggle_reveal_key(self):
+        self.reveal_key = not self.reveal_key
+        self.copied = False
+
+    def _snippet_text(self) -> str:
+        model = self._model()
+        if model is None:
+            return ""
+        settings = get_settings()
+        if is_local(model):
+            base_url, key = self.router.url.origin or "http://localhost:3000", None
+        else:
+            base_url, key = settings.public_api_base, None
+            if self.use_key and self.has_key:
+                full = upstream_api_key() or ""
+                key = full if self.reveal_key else mask_secret(full)
+        return snippet(self.code_format, model, self._values, base_url=base_url, prefix="/v1", api_key=key)
+
+    @rx.var(deps=SNIPPET_DEPS, auto_deps=False)
+    def code_text(self) -> str:
+        return self._snippet_text()
+
+    @rx.var(deps=SNIPPET_DEPS, auto_deps=False)
+    def code_html(self) -> str:
+        return highlight_html(self._snippet_text(), self.code_format)
+
+    @rx.event
+    def copy_code(self):
+        self.copied = True
+        return rx.set_clipboard(self._snippet_text())
