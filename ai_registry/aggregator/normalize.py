@@ -20,7 +20,7 @@ from ai_registry.catalog.models import (
     RateLimit,
     UnifiedAIModel,
 )
-from ai_registry.catalog.slug import model_slug
+from ai_registry.catalog.slug import model_slug, slugify
 
 MAX_TEXT = 5_000
 MAX_README = 100_000
@@ -64,6 +64,12 @@ class UpstreamFacts(BaseModel):
         if not value or len(value) > 300:
             raise ValueError("model id must be 1-300 characters")
         return value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        # An upstream slug becomes a URL path: only the slug alphabet, never `../` or spaces.
+        return (slugify(value) or None) if isinstance(value, str) else value
 
     @field_validator("name", "description", "provider", "speed", "quality")
     @classmethod

@@ -96,8 +96,10 @@ async def fetch_json(
                 raise SourceError(f"HTTP {response.status_code} ({hint})" + (f": {detail}" if detail else ""))
             try:
                 return json.loads(body)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 raise SourceError(f"malformed JSON: {exc.msg} at byte {exc.pos}") from exc
+            except UnicodeDecodeError as exc:  # a ValueError without .msg/.pos
+                raise SourceError(f"malformed JSON: not UTF-8 text at byte {exc.start}") from exc
 
     try:
         # wait_for bounds the whole exchange; httpx's timeout only bounds each read.

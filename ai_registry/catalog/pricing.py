@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,9 @@ FREE_LOCAL = "Free (runs on this server)"
 
 def format_usd(usd: float) -> str:
     """$0.30, $0.025, $0.006: at least two decimals, more only when they carry a digit."""
-    text = f"{usd:.4f}".rstrip("0")
+    # Tiny prices (per token, per character) keep two significant digits instead of reading $0.00.
+    decimals = 4 if usd == 0 or abs(usd) >= 0.001 else min(12, 1 - math.floor(math.log10(abs(usd))))
+    text = f"{usd:.{decimals}f}".rstrip("0")
     whole, _, frac = text.partition(".")
     return f"${whole}.{frac.ljust(2, '0')}"
 
@@ -102,6 +105,9 @@ def estimate_cost(
         usd = pricing.usd * minutes
         credits = pricing.credits * minutes if pricing.credits is not None else None
         return CostEstimate(usd, f"~{format_usd(usd)}", credits)
+    if pricing.basis == "per_1k_tokens":
+        # The token count is only known after the run.
+        return CostEstimate(None, f"{format_usd(pricing.usd)} per 1,000 tokens")
     if pricing.basis == "per_1k_chars":
         text = values.get("input") or values.get("text") or ""
         chars = len(str(text))

@@ -11,7 +11,8 @@ from alembic import command
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
+    # ConfigParser interpolates `%`: a URL-encoded password (`p%40ss`) must be escaped.
+    config.set_main_option("sqlalchemy.url", (url or get_settings().sqlalchemy_url).replace("%", "%%"))
     return config
 
 

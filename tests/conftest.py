@@ -1,0 +1,39 @@
+"""Every test gets its own data folder and fresh process-wide caches, so none touches `data/`.
+
+The end-to-end tests start the app in a subprocess with their own environment; this only affects
+the test process itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Settings a developer's shell may carry that would point a test at a real upstream or database.
+_UPSTREAM_VARIABLES = ("AINATIVE_API_BASE", "AINATIVE_API_KEY", "AINATIVE_API_PREFIX", "DATABASE_URL")
+
+
+def clear_process_caches() -> None:
+    """Forget the settings, engines and aggregator built from an earlier environment."""
+    from ai_registry.aggregator import runtime
+    from ai_registry.settings import get_settings
+    from ai_registry.store.db import _engine_for
+
+    get_settings.cache_clear()
+    _engine_for.cache_clear()
+    runtime.get_aggregator.cache_clear()
+    runtime._index_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """`AI_REGISTRY_DATA_DIR` points at a per-test folder; caches are cleared before and after."""
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("AI_REGISTRY_DATA_DIR", str(data_dir))
+    for name in _UPSTREAM_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    clear_process_caches()
+    yield data_dir
+    clear_process_caches()
