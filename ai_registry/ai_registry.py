@@ -8,7 +8,9 @@ from ai_registry import routes
 from ai_registry.backend import build_backend
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.pages.browse import browse_page
+from ai_registry.pages.developer import developer_page
 from ai_registry.state.browse import BrowseState
+from ai_registry.state.developer import DeveloperState
 
 app = rx.App(
     api_transformer=build_backend(),
@@ -32,3 +34,9 @@ app.add_page(
     on_load=rx.redirect(routes.BROWSE, replace=True),
 )
 app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Registry", on_load=BrowseState.on_load)
+app.add_page(
+    developer_page,
+    route=routes.DEVELOPER_SETTINGS,
+    title="Developer settings · AI Model Registry",
+    on_load=DeveloperState.on_load,
+)
