@@ -59,6 +59,15 @@ def notice(message, testid: str, *, ok=True) -> rx.Component:
     )
 
 
+def field_with_action(field: rx.Component, message: rx.Component, action: rx.Component) -> rx.Component:
+    """An input with its hint or error right below it, and its button beside it (below on phones)."""
+    return rx.el.div(
+        rx.el.div(field, message, class_name="flex min-w-0 flex-1 flex-col gap-1.5"),
+        action,
+        class_name="flex flex-col gap-2 sm:flex-row sm:items-start",
+    )
+
+
 # --- API keys of this app ---------------------------------------------------------------------
 
 
@@ -66,7 +75,7 @@ def create_key_form() -> rx.Component:
     invalid = DeveloperState.key_name_error != ""
     return rx.el.form(
         rx.el.label("Key name", html_for="key-name", class_name="text-sm font-medium text-slate-900"),
-        rx.el.div(
+        field_with_action(
             rx.el.input(
                 id="key-name",
                 name=KEY_NAME_FIELD,
@@ -79,28 +88,27 @@ def create_key_form() -> rx.Component:
                 data_testid="key-name-input",
                 class_name=INPUT + " border-slate-300",
             ),
+            rx.cond(
+                invalid,
+                rx.el.p(
+                    DeveloperState.key_name_error,
+                    id="key-name-error",
+                    role="alert",
+                    data_testid="key-name-error",
+                    class_name="text-sm font-medium text-red-800",
+                ),
+                rx.el.p(
+                    "Name it after the app or script that will use it, so you know what breaks if you revoke it.",
+                    id="key-name-hint",
+                    class_name="text-xs text-slate-600",
+                ),
+            ),
             rx.el.button(
                 rx.icon("key-round", size=16),
                 "Create key",
                 type="submit",
                 data_testid="create-key",
                 class_name=PRIMARY,
-            ),
-            class_name="flex flex-col gap-2 sm:flex-row",
-        ),
-        rx.cond(
-            invalid,
-            rx.el.p(
-                DeveloperState.key_name_error,
-                id="key-name-error",
-                role="alert",
-                data_testid="key-name-error",
-                class_name="text-sm font-medium text-red-800",
-            ),
-            rx.el.p(
-                "Name it after the app or script that will use it, so you know what breaks if you revoke it.",
-                id="key-name-hint",
-                class_name="text-xs text-slate-600",
             ),
         ),
         on_submit=DeveloperState.create_key,
@@ -269,7 +277,7 @@ def upstream_status() -> rx.Component:
                         rx.el.code(DeveloperState.upstream_saved_mask, data_testid="upstream-mask", class_name=CODE),
                         rx.cond(
                             DeveloperState.upstream_env_mask != "",
-                            " (it takes the place of AINATIVE_API_KEY from the server's environment)",
+                            rx.el.span(" (it takes the place of AINATIVE_API_KEY from the server's environment)"),
                         ),
                     ),
                     class_name="flex items-start gap-2",
@@ -319,7 +327,7 @@ def upstream_form() -> rx.Component:
             html_for="upstream-key",
             class_name="text-sm font-medium text-slate-900",
         ),
-        rx.el.div(
+        field_with_action(
             # Uncontrolled on purpose: the value goes to the server on submit and never into the state.
             rx.el.input(
                 id="upstream-key",
@@ -333,29 +341,27 @@ def upstream_form() -> rx.Component:
                 data_testid="upstream-key-input",
                 class_name=INPUT + " border-slate-300 font-mono",
             ),
+            rx.cond(
+                invalid,
+                rx.el.p(
+                    DeveloperState.upstream_error,
+                    id="upstream-key-error",
+                    role="alert",
+                    data_testid="upstream-key-error",
+                    class_name="text-sm font-medium text-red-800",
+                ),
+                rx.el.p(
+                    "Kept on the server and never sent back to the browser: only a masked form is shown.",
+                    id="upstream-key-hint",
+                    class_name="text-xs text-slate-600",
+                ),
+            ),
             rx.el.button(
                 rx.icon("save", size=16),
                 rx.cond(saved, "Replace key", "Save key"),
                 type="submit",
                 data_testid="save-upstream-key",
                 class_name=PRIMARY,
-            ),
-            class_name="flex flex-col gap-2 sm:flex-row",
-        ),
-        rx.cond(
-            invalid,
-            rx.el.p(
-                DeveloperState.upstream_error,
-                id="upstream-key-error",
-                role="alert",
-                data_testid="upstream-key-error",
-                class_name="text-sm font-medium text-red-800",
-            ),
-            rx.el.p(
-                "Stored on the server and never sent back to the browser; afterwards only its first and last "
-                "characters are shown.",
-                id="upstream-key-hint",
-                class_name="text-xs text-slate-600",
             ),
         ),
         on_submit=DeveloperState.save_upstream_key,
@@ -373,18 +379,22 @@ def upstream_removal() -> rx.Component:
             DeveloperState.confirm_upstream_removal,
             rx.el.div(
                 rx.el.span("Remove the saved key?", class_name="text-sm text-red-900"),
-                rx.el.button(
-                    "Yes, remove",
-                    type="button",
-                    on_click=DeveloperState.remove_upstream_key,
-                    data_testid="confirm-remove-upstream-key",
-                    class_name=DANGER,
-                ),
-                rx.el.button(
-                    "Cancel",
-                    type="button",
-                    on_click=DeveloperState.cancel_remove_upstream_key,
-                    class_name=SECONDARY,
+                rx.el.div(
+                    rx.el.button(
+                        "Yes, remove",
+                        type="button",
+                        on_click=DeveloperState.remove_upstream_key,
+                        data_testid="confirm-remove-upstream-key",
+                        class_name=DANGER,
+                    ),
+                    rx.el.button(
+                        "Cancel",
+                        type="button",
+                        on_click=DeveloperState.cancel_remove_upstream_key,
+                        data_testid="cancel-remove-upstream-key",
+                        class_name=SECONDARY,
+                    ),
+                    class_name="flex gap-2",
                 ),
                 role="group",
                 aria_label="Confirm removing the saved key",
