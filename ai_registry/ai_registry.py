@@ -9,8 +9,10 @@ from ai_registry.backend import build_backend
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.detail import detail_page
+from ai_registry.pages.developer import developer_page
 from ai_registry.state.browse import BrowseState
 from ai_registry.state.detail import DetailState
+from ai_registry.state.developer import DeveloperState
 
 app = rx.App(
     api_transformer=build_backend(),
@@ -36,3 +38,9 @@ app.add_page(
 )
 app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Registry", on_load=BrowseState.on_load)
 app.add_page(detail_page, route=routes.DETAIL, title="Model · AI Model Registry", on_load=DetailState.on_load)
+app.add_page(
+    developer_page,
+    route=routes.DEVELOPER_SETTINGS,
+    title="Developer settings · AI Model Registry",
+    on_load=DeveloperState.on_load,
+)

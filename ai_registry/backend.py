@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from ai_registry import routes
+from ai_registry.api import build_registry_router
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ def build_backend() -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse(routes.BROWSE, status_code=307)
+
+    app.include_router(build_registry_router())
 
     try:
         from ai_registry.local.api import build_local_router

@@ -1,0 +1,132 @@
+"""`/api/models`, `/api/models/{slug}` and `/api/models/{slug}/readme`: public reads of the catalog.
+
+Filtering, search and sorting are the gallery's own (`CatalogIndex`), so the API and the page
+always agree; bad `category` and `sort` values fall back to the defaults exactly as in the gallery.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from ai_registry.aggregator.runtime import catalog_index, find_model, refresh_catalog
+from ai_registry.catalog.models import CATEGORIES, UnifiedAIModel
+from ai_registry.catalog.query import (
+    SORT_ORDERS,
+    SortOrder,
+    parse_category,
+    parse_query,
+    parse_sort,
+)
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+
+
+class ModelSummary(UnifiedAIModel):
+    """A model as the list returns it: every field but the readme (`GET /api/models/{slug}/readme`)."""
+
+    readme: SkipJsonSchema[None] = Field(default=None, exclude=True)
+
+
+class ModelPage(BaseModel):
+    """One page of models, with the choices the server actually applied."""
+
+    models: list[ModelSummary]
+    total: int = Field(description="How many models match, over all pages.")
+    page: int
+    per_page: int
+    category: str = Field(description=f"The category applied: one of {', '.join(CATEGORIES)}.")
+    sort: SortOrder
+    q: str = Field(description="The search applied (whitespace collapsed, at most 200 characters).")
+
+
+class ErrorDetail(BaseModel):
+    detail: str
+
+
+class MarkdownResponse(PlainTextResponse):
+    media_type = "text/markdown"
+
+
+NOT_FOUND = {404: {"model": ErrorDetail, "description": "No model has this slug."}}
+
+
+async def _model_or_404(slug: str) -> UnifiedAIModel:
+    await refresh_catalog()
+    model = find_model(slug)
+    if model is None:
+        raise HTTPException(status_code=404, detail=f"No model with the slug {slug!r}.")
+    return model
+
+
+def build_registry_router() -> APIRouter:
+    """The registry's read-only routes; reads need no key and follow the catalog's refresh TTL."""
+    router = APIRouter(prefix="/api", tags=["registry"])
+
+    @router.get("/models", response_model=ModelPage, summary="List models")
+    async def list_models(
+        category: Annotated[
+            str | None,
+            Query(description=f"One of {', '.join(CATEGORIES)} (any case); anything else means All."),
+        ] = None,
+        q: Annotated[
+            str | None,
+            Query(description="Words that must all occur in the name, id, provider, description or capabilities."),
+        ] = None,
+        sort: Annotated[
+            str | None,
+            Query(description=f"One of {', '.join(SORT_ORDERS)}; anything else means newest."),
+        ] = None,
+        page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Models per page.")] = DEFAULT_PER_PAGE,
+    ) -> ModelPage:
+        """Models of a category matching a search, sorted and paged, as the gallery shows them."""
+        await refresh_catalog()
+        chosen_category, chosen_sort = parse_category(category), parse_sort(sort)
+        chosen_q = parse_query(q)
+        models = catalog_index().query(category=chosen_category, q=chosen_q, sort=chosen_sort)
+        start = (page - 1) * per_page
+        shown = models[start : start + per_page]
+        return ModelPage(
+            models=[ModelSummary.model_validate(m.model_dump(exclude={"readme"})) for m in shown],
+            total=len(models),
+            page=page,
+            per_page=per_page,
+            category=chosen_category,
+            sort=chosen_sort,
+            q=chosen_q,
+        )
+
+    @router.get("/models/{slug}", response_model=UnifiedAIModel, responses=NOT_FOUND, summary="Get a model")
+    async def get_model(slug: str) -> UnifiedAIModel:
+        """Everything the registry knows about one model, its readme included."""
+        return await _model_or_404(slug)
+
+    @router.get(
+        "/models/{slug}/readme",
+        response_class=MarkdownResponse,
+        responses={
+            200: {
+                "description": "The readme as markdown.",
+                "content": {"text/markdown": {"schema": {"type": "string"}}},
+            },
+            404: {
+                "description": "No model has this slug, or it has no readme.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}},
+            },
+        },
+        summary="Get a model's readme",
+    )
+    async def get_readme(slug: str) -> MarkdownResponse:
+        """The model's readme, as markdown (404 when the model has none)."""
+        model = await _model_or_404(slug)
+        if not model.readme:
+            raise HTTPException(status_code=404, detail=f"The model {slug!r} has no readme.")
+        return MarkdownResponse(model.readme)
+
+    return router

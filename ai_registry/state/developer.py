@@ -1,0 +1,264 @@
+"""Developer settings: the app's own API keys and the upstream (AINative) key.
+
+Secrets cross to the browser as little as possible: a new key is sent once, for the box that
+shows it, and is dropped from the state when dismissed or on the next page load; the upstream
+key travels browser to server only (an uncontrolled form field) and comes back masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import reflex as rx
+
+from ai_registry.aggregator.runtime import refresh_catalog
+from ai_registry.aggregator.service import SourceStatus
+from ai_registry.settings import get_settings
+from ai_registry.store.api_keys import create_api_key, list_api_keys, revoke_api_key
+from ai_registry.store.app_settings import (
+    UPSTREAM_API_KEY,
+    delete_app_setting,
+    get_app_setting,
+    mask_secret,
+    set_app_setting,
+)
+from ai_registry.store.db import session_scope
+from ai_registry.store.tables import ApiKey
+
+MAX_UPSTREAM_KEY_LENGTH = 500
+UPSTREAM_FIELD = "upstream_key"
+KEY_NAME_FIELD = "name"
+
+
+@dataclasses.dataclass
+class ApiKeyView:
+    """One key as the list shows it: never the key itself, only its first characters."""
+
+    id: int = 0
+    name: str = ""
+    prefix: str = ""
+    created: str = ""
+    last_used: str = ""
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "Never"
+
+
+def api_key_view(row: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        id=row.id or 0,
+        name=row.name,
+        prefix=row.prefix + "…",
+        created=_when(row.created_at),
+        last_used=_when(row.last_used_at),
+    )
+
+
+def load_key_views() -> list[ApiKeyView]:
+    """The active keys, newest first."""
+    with session_scope() as session:
+        return [api_key_view(row) for row in list_api_keys(session=session)]
+
+
+def saved_upstream_key() -> str | None:
+    with session_scope() as session:
+        return get_app_setting(session=session, key=UPSTREAM_API_KEY)
+
+
+def environment_upstream_key() -> str | None:
+    key = get_settings().api_key
+    return key.get_secret_value() if key else None
+
+
+def validate_upstream_key(raw: str) -> tuple[str, str]:
+    """The key to save and an error message (empty when the key is fine)."""
+    key = raw.strip()
+    if not key:
+        return "", "Paste the key first."
+    if len(key) > MAX_UPSTREAM_KEY_LENGTH:
+        return "", f"That is {len(key)} characters long; keys are at most {MAX_UPSTREAM_KEY_LENGTH}."
+    # The key goes into an HTTP header: spaces, line breaks and non-ASCII would break every request.
+    if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        return "", "A key has no spaces, line breaks or special characters; check what was pasted."
+    return key, ""
+
+
+def upstream_check_message(statuses: tuple[SourceStatus, ...]) -> tuple[str, bool]:
+    """What a refresh with the new key says about the upstream, and whether that is good news."""
+    upstream = [s for s in statuses if s.name != "local"]
+    failing = [s for s in upstream if s.state in ("stale", "failed")]
+    if failing:
+        details = "; ".join(f"{s.label}: {s.error or s.state}" for s in failing[:3])
+        return f"The upstream did not accept every request: {details}.", False
+    skipped = [s for s in upstream if s.state == "skipped"]
+    if skipped:
+        return f"No key in use: {', '.join(s.label for s in skipped)} cannot be read.", False
+    return f"The upstream answered: all {len(upstream)} sources OK.", True
+
+
+class DeveloperState(rx.State):
+    """The developer settings page."""
+
+    api_keys: list[ApiKeyView] = []
+    key_name: str = ""
+    key_name_error: str = ""
+    key_notice: str = ""
+    # The key just created: the only time its full value exists outside a hash.
+    new_key: str = ""
+    new_key_id: int = 0
+    new_key_name: str = ""
+    copied: bool = False
+    confirm_revoke_id: int = 0
+
+    upstream_saved_mask: str = ""
+    upstream_env_mask: str = ""
+    upstream_base: str = ""
+    upstream_error: str = ""
+    upstream_notice: str = ""
+    upstream_check: str = ""
+    upstream_check_ok: bool = True
+    upstream_checking: bool = False
+    confirm_upstream_removal: bool = False
+
+    @rx.var
+    def upstream_in_use(self) -> str:
+        """Which upstream key the app uses: saved, environment or none."""
+        if self.upstream_saved_mask:
+            return "saved"
+        return "environment" if self.upstream_env_mask else "none"
+
+    def _load_keys(self) -> None:
+        self.api_keys = load_key_views()
+
+    def _load_upstream(self) -> None:
+        self.upstream_saved_mask = mask_secret(saved_upstream_key())
+        self.upstream_env_mask = mask_secret(environment_upstream_key())
+        self.upstream_base = get_settings().api_root or ""
+
+    def _forget_new_key(self) -> None:
+        self.new_key, self.new_key_id, self.new_key_name, self.copied = "", 0, "", False
+
+    @rx.event
+    def on_load(self):
+        """Fresh lists, and no secret left over from an earlier visit (a reload drops the new key)."""
+        self._forget_new_key()
+        self.key_name_error = self.key_notice = ""
+        self.upstream_error = self.upstream_notice = self.upstream_check = ""
+        self.confirm_revoke_id = 0
+        self.confirm_upstream_removal = False
+        self._load_keys()
+        self._load_upstream()
+
+    @rx.event
+    def set_key_name(self, value: str):
+        self.key_name = value
+        self.key_name_error = ""
+
+    @rx.event
+    def create_key(self, form_data: dict):
+        """Create a key from the form; its full value is shown once."""
+        name = str(form_data.get(KEY_NAME_FIELD, self.key_name))
+        self.key_notice = ""
+        try:
+            with session_scope() as session:
+                row, raw = create_api_key(session=session, name=name)
+                key_id, key_name = row.id or 0, row.name
+        except ValueError as exc:
+            self.key_name = name
+            self.key_name_error = str(exc)
+            return None
+        self.key_name = self.key_name_error = ""
+        self.new_key, self.new_key_id, self.new_key_name, self.copied = raw, key_id, key_name, False
+        self.confirm_revoke_id = 0
+        self._load_keys()
+        return None
+
+    @rx.event
+    def mark_copied(self):
+        self.copied = True
+
+    @rx.event
+    def dismiss_new_key(self):
+        """The person has the key; the state forgets it."""
+        self._forget_new_key()
+
+    @rx.event
+    def ask_revoke(self, key_id: int):
+        self.confirm_revoke_id = key_id
+
+    @rx.event
+    def cancel_revoke(self):
+        self.confirm_revoke_id = 0
+
+    @rx.event
+    def revoke_key(self, key_id: int):
+        """Revoke at once: the next request with that key is refused."""
+        with session_scope() as session:
+            revoked = revoke_api_key(session=session, key_id=key_id)
+        name = next((k.name for k in self.api_keys if k.id == key_id), "the key")
+        self.key_notice = f"Revoked “{name}”; it stops working now." if revoked else "That key was already revoked."
+        if key_id == self.new_key_id:
+            self._forget_new_key()
+        self.confirm_revoke_id = 0
+        self._load_keys()
+
+    @rx.event
+    def save_upstream_key(self, form_data: dict):
+        """Save the upstream key server-side; only its mask comes back."""
+        key, error = validate_upstream_key(str(form_data.get(UPSTREAM_FIELD, "")))
+        self.upstream_notice = self.upstream_check = ""
+        self.upstream_error = error
+        if error:
+            return None
+        replaced = bool(self.upstream_saved_mask)
+        with session_scope() as session:
+            set_app_setting(session=session, key=UPSTREAM_API_KEY, value=key)
+        self.confirm_upstream_removal = False
+        self._load_upstream()
+        self.upstream_notice = "Key replaced." if replaced else "Key saved."
+        return DeveloperState.check_upstream
+
+    @rx.event
+    def ask_remove_upstream_key(self):
+        self.confirm_upstream_removal = True
+
+    @rx.event
+    def cancel_remove_upstream_key(self):
+        self.confirm_upstream_removal = False
+
+    @rx.event
+    def remove_upstream_key(self):
+        with session_scope() as session:
+            delete_app_setting(session=session, key=UPSTREAM_API_KEY)
+        self.confirm_upstream_removal = False
+        self.upstream_error = self.upstream_check = ""
+        self._load_upstream()
+        self.upstream_notice = "Saved key removed." + (
+            " The key from AINATIVE_API_KEY is in use again." if self.upstream_env_mask else ""
+        )
+        return DeveloperState.check_upstream
+
+    @rx.event(background=True)
+    async def check_upstream(self):
+        """Refetch the sources with the key now in use, so the gallery follows and the person sees the result."""
+        if not get_settings().api_root:
+            async with self:
+                self.upstream_check = "No upstream is configured (AINATIVE_API_BASE): the key waits until one is."
+                self.upstream_check_ok = True
+            return
+        async with self:
+            if self.upstream_checking:
+                return
+            self.upstream_checking = True
+        message, ok = "Could not check the upstream.", False
+        try:
+            snapshot = await refresh_catalog(force=True)
+            message, ok = upstream_check_message(snapshot.statuses)
+        except Exception as exc:  # the check is a courtesy: report it, never break the page
+            message = f"Could not check the upstream: {exc}"
+        finally:
+            async with self:
+                self.upstream_checking = False
+                self.upstream_check, self.upstream_check_ok = message, ok

@@ -1,0 +1,184 @@
+"""Developer settings in Chromium against the production server: keys shown once, revoked at once,
+the upstream key kept server-side; and the JSON registry served by the same server."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, UPSTREAM_KEY, VIEWPORTS, screenshot
+
+pytestmark = pytest.mark.e2e
+
+SETTINGS = "/dashboard/developer-settings"
+WRONG_UPSTREAM_KEY = "sk-wrong-e2e-0000"
+
+
+def open_settings(page) -> None:
+    """Open the page and wait until its on_load has answered over the live connection."""
+    page.goto(SETTINGS)
+    expect(page.get_by_test_id("upstream-status")).to_have_attribute("data-in-use", re.compile(r"saved|environment"))
+
+
+def section_screenshot(page, testid: str, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_test_id(testid).screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def key_row(page, name: str):
+    return page.get_by_test_id("api-key-row").filter(has=page.get_by_test_id("key-name").get_by_text(name, exact=True))
+
+
+@pytest.fixture
+def no_saved_upstream_key(app_server):
+    """Whatever happens, the app goes back to the environment's upstream key."""
+    yield
+    with sqlite3.connect(app_server.data_dir / "registry.db") as db:
+        db.execute("DELETE FROM app_setting WHERE key = 'upstream_api_key'")
+
+
+def test_api_key_is_shown_once_listed_and_revoked(page):
+    open_settings(page)
+    create = page.get_by_test_id("create-key")
+
+    create.click()
+    expect(page.get_by_test_id("key-name-error")).to_contain_text("Give the key a name")
+    expect(page.get_by_test_id("key-name-input")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("new-key-box")).to_have_count(0)
+
+    page.get_by_test_id("key-name-input").fill("e2e script")
+    expect(page.get_by_test_id("key-name-error")).to_have_count(0)
+    create.click()
+    box = page.get_by_test_id("new-key-box")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("won't be shown again")
+    raw = page.get_by_test_id("new-key-value").inner_text()
+    assert re.fullmatch(r"air_[A-Za-z0-9_-]{40,}", raw), raw
+    expect(page.get_by_test_id("key-name-input")).to_have_value("")
+
+    page.get_by_test_id("copy-new-key").click()
+    expect(page.get_by_test_id("copy-new-key")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == raw
+
+    row = key_row(page, "e2e script")
+    expect(row.get_by_test_id("key-prefix")).to_have_text(raw[:10] + "…")
+    expect(row.get_by_test_id("key-last-used")).to_have_text("Never")
+    expect(row.get_by_test_id("key-created")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    assert raw not in (row.inner_html())
+
+    screenshot(page, "developer-settings-desktop")
+    page.set_viewport_size({"width": VIEWPORTS["phone"][0], "height": VIEWPORTS["phone"][1]})
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"horizontal overflow of {overflow}px at 375px"
+    screenshot(page, "developer-settings-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.reload()
+    open_settings(page)
+    expect(key_row(page, "e2e script")).to_have_count(1)
+    expect(page.get_by_test_id("new-key-box")).to_have_count(0)
+    assert raw not in page.content()
+
+    row = key_row(page, "e2e script")
+    row.get_by_test_id("revoke-key").click()
+    row.get_by_test_id("cancel-revoke").click()
+    expect(row.get_by_test_id("revoke-key")).to_be_visible()
+    row.get_by_test_id("revoke-key").click()
+    page.get_by_test_id("key-name-input").fill("")
+    page.get_by_test_id("create-key").click()
+    expect(page.get_by_test_id("key-name-error")).to_be_visible()
+    for name in ("desktop", "phone"):
+        page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[name], strict=True)))
+        section_screenshot(page, "api-keys", f"developer-keys-confirm-{name}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    row.get_by_test_id("confirm-revoke").click()
+    expect(key_row(page, "e2e script")).to_have_count(0)
+    expect(page.get_by_test_id("key-notice")).to_contain_text("Revoked “e2e script”")
+    page.reload()
+    open_settings(page)
+    expect(key_row(page, "e2e script")).to_have_count(0)
+    assert page.js_errors == []
+
+
+def test_dismissed_key_is_gone_from_the_page(page):
+    open_settings(page)
+    page.get_by_test_id("key-name-input").fill("dismissed")
+    page.get_by_test_id("create-key").click()
+    raw = page.get_by_test_id("new-key-value").inner_text()
+    page.get_by_test_id("dismiss-new-key").click()
+    expect(page.get_by_test_id("new-key-box")).to_have_count(0)
+    assert raw not in page.content()
+    expect(key_row(page, "dismissed")).to_have_count(1)
+    key_row(page, "dismissed").get_by_test_id("revoke-key").click()
+    key_row(page, "dismissed").get_by_test_id("confirm-revoke").click()
+    expect(key_row(page, "dismissed")).to_have_count(0)
+
+
+def test_upstream_key_is_saved_masked_used_and_removed(page, no_saved_upstream_key):
+    open_settings(page)
+    status = page.get_by_test_id("upstream-status")
+    expect(status).to_have_attribute("data-in-use", "environment")
+    expect(page.get_by_test_id("upstream-env-mask")).to_have_text("e2e…-key")
+
+    page.get_by_test_id("save-upstream-key").click()
+    expect(page.get_by_test_id("upstream-key-error")).to_have_text("Paste the key first.")
+
+    # A wrong key: the aggregator uses it at once, and the upstream's refusal is shown.
+    field = page.get_by_test_id("upstream-key-input")
+    expect(field).to_have_attribute("type", "password")
+    field.fill(WRONG_UPSTREAM_KEY)
+    page.get_by_test_id("save-upstream-key").click()
+    expect(status).to_have_attribute("data-in-use", "saved")
+    expect(page.get_by_test_id("upstream-mask")).to_have_text("sk-…0000")
+    expect(field).to_have_value("")
+    expect(page.get_by_test_id("upstream-check")).to_contain_text("401", timeout=20_000)
+    assert WRONG_UPSTREAM_KEY not in page.content()
+    page.get_by_test_id("remove-upstream-key").click()
+    for name in ("desktop", "phone"):
+        page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[name], strict=True)))
+        section_screenshot(page, "upstream-key", f"developer-upstream-{name}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_test_id("cancel-remove-upstream-key").click()
+
+    page.reload()
+    open_settings(page)
+    expect(page.get_by_test_id("upstream-mask")).to_have_text("sk-…0000")
+    assert WRONG_UPSTREAM_KEY not in page.content()
+    html = httpx.get(page.url, timeout=10).text
+    assert WRONG_UPSTREAM_KEY not in html
+
+    # The right key replaces it, and the upstream answers.
+    page.get_by_test_id("upstream-key-input").fill(UPSTREAM_KEY)
+    page.get_by_test_id("save-upstream-key").click()
+    expect(page.get_by_test_id("upstream-notice")).to_have_text("Key replaced.")
+    expect(page.get_by_test_id("upstream-check")).to_contain_text("sources OK", timeout=20_000)
+    assert UPSTREAM_KEY not in page.content()
+
+    page.get_by_test_id("remove-upstream-key").click()
+    page.get_by_test_id("confirm-remove-upstream-key").click()
+    expect(status).to_have_attribute("data-in-use", "environment")
+    expect(page.get_by_test_id("upstream-mask")).to_have_count(0)
+    expect(page.get_by_test_id("upstream-notice")).to_contain_text("AINATIVE_API_KEY is in use again")
+    expect(page.get_by_test_id("upstream-check")).to_contain_text("sources OK", timeout=20_000)
+    page.reload()
+    open_settings(page)
+    expect(status).to_have_attribute("data-in-use", "environment")
+    assert page.js_errors == []
+
+
+def test_registry_api_is_served_with_its_openapi_document(app_server):
+    body = httpx.get(app_server.url + "/api/models", params={"category": "audio", "per_page": 2}, timeout=10).json()
+    assert body["category"] == "Audio" and body["per_page"] == 2 and len(body["models"]) == 2
+    assert body["total"] >= 3
+    model = httpx.get(app_server.url + "/api/models/tts", timeout=10).json()
+    assert model["slug"] == "tts" and model["readme"]
+    readme = httpx.get(app_server.url + "/api/models/tts/readme", timeout=10)
+    assert readme.headers["content-type"].startswith("text/markdown")
+    missing = httpx.get(app_server.url + "/api/models/nope", timeout=10)
+    assert missing.status_code == 404 and missing.json()["detail"]
+    paths = httpx.get(app_server.url + "/openapi.json", timeout=10).json()["paths"]
+    assert {"/api/models", "/api/models/{slug}", "/api/models/{slug}/readme"} <= set(paths)
