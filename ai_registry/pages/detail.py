@@ -6,9 +6,15 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
+from ai_registry.categories.audio.ui import audio_playground
+from ai_registry.categories.chat.ui import chat_playground
+from ai_registry.categories.embedding.ui import embedding_playground
+from ai_registry.categories.image.ui import image_playground
+from ai_registry.categories.video.ui import video_playground
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
 from ai_registry.components.layout import page_shell
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
+from ai_registry.state.playground import PlaygroundState
 
 FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
 PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-6"
@@ -104,14 +110,14 @@ def parameters_table() -> rx.Component:
 
 def playground_panel() -> rx.Component:
     return rx.el.section(
-        rx.el.div(
-            rx.el.h2("Inputs", class_name="text-lg font-semibold"),
-            rx.el.p(
-                "Every input this model takes, with its default and allowed values.",
-                class_name="text-sm text-slate-700",
-            ),
-            parameters_table(),
-            class_name=f"{PANEL} flex flex-col gap-3",
+        rx.match(
+            PlaygroundState.kind,
+            ("chat", chat_playground()),
+            ("image", image_playground()),
+            ("video", video_playground()),
+            ("audio", audio_playground()),
+            ("embedding", embedding_playground()),
+            rx.el.p("This model has no playground.", class_name="text-sm"),
         ),
         id="panel-playground",
         role="tabpanel",
@@ -210,6 +216,8 @@ def api_panel() -> rx.Component:
                 ),
                 class_name="relative",
             ),
+            rx.el.h3("Parameters", class_name="pt-2 text-base font-semibold"),
+            parameters_table(),
             class_name=f"{PANEL} flex flex-col gap-4",
         ),
         id="panel-api",

@@ -21,8 +21,19 @@ from ai_registry.catalog.query import (
     parse_sort,
 )
 from ai_registry.state.views import CardView, StatusView, card_view, status_view
+from ai_registry.store.db import session_scope
+from ai_registry.store.runs import latest_outputs
 
 PAGE_SIZE = 48
+
+
+def _latest_run_outputs() -> dict[str, str]:
+    """Each model's latest successful image or video run, the card thumbnail of models without one."""
+    try:
+        with session_scope() as session:
+            return latest_outputs(session=session)
+    except Exception:  # no database yet: cards simply keep their own thumbnails
+        return {}
 
 
 def _first_page() -> tuple[list[CardView], dict[str, int], int]:
@@ -74,7 +85,8 @@ class BrowseState(rx.State):
         index = catalog_index()
         models = index.query(category=self.category, q=self.q, sort=self.sort)
         self.total = len(models)
-        self.cards = [card_view(m) for m in models[: self.limit]]
+        run_outputs = _latest_run_outputs()
+        self.cards = [card_view(m, run_outputs) for m in models[: self.limit]]
         self.counts = index.facets(q=self.q)
         snapshot = get_aggregator().snapshot
         self.degraded = [status_view(s) for s in snapshot.degraded]

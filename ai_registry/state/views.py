@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 
 from ai_registry import routes
@@ -49,7 +50,9 @@ def thumbnail_kind(url: str | None) -> str:
     return "video" if path.endswith(_VIDEO_SUFFIXES) else "image"
 
 
-def card_view(model: UnifiedAIModel) -> CardView:
+def card_view(model: UnifiedAIModel, run_outputs: Mapping[str, str] | None = None) -> CardView:
+    """A card; a model without an upstream thumbnail shows its latest real run output, if any."""
+    thumb = model.thumbnail_url or (run_outputs or {}).get(model.slug) or ""
     availability = "unknown" if model.available is None else ("up" if model.available else "down")
     return CardView(
         slug=model.slug,
@@ -61,8 +64,8 @@ def card_view(model: UnifiedAIModel) -> CardView:
         icon=CATEGORY_ICONS.get(model.category, "box"),
         capabilities=list(model.capabilities[:4]),
         price=price_label(model.pricing),
-        thumb_url=model.thumbnail_url or "",
-        thumb_kind=thumbnail_kind(model.thumbnail_url),
+        thumb_url=thumb,
+        thumb_kind=thumbnail_kind(thumb),
         thumb_alt=model.thumbnail_alt or f"Example output of {model.name}",
         is_default=model.is_default,
         is_premium=model.is_premium,

@@ -10,10 +10,12 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -60,6 +62,17 @@ def upstream() -> Iterator[ContractServer]:
         yield server
 
 
+def set_upstream_key(data_dir: Path, key: str | None) -> None:
+    """Save (or with None, remove) the app's upstream API key in its database."""
+    with sqlite3.connect(data_dir / "registry.db") as db:
+        db.execute("DELETE FROM app_setting WHERE key = 'upstream_api_key'")
+        if key is not None:
+            db.execute(
+                "INSERT INTO app_setting (key, value, updated_at) VALUES ('upstream_api_key', ?, ?)",
+                (key, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
+            )
+
+
 def _wait_ready(url: str, process: subprocess.Popen, deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -83,7 +96,6 @@ def app_server(upstream: ContractServer, tmp_path_factory: pytest.TempPathFactor
         **os.environ,
         "AI_REGISTRY_DATA_DIR": str(data_dir),
         "AINATIVE_API_BASE": upstream.url,
-        "AINATIVE_API_KEY": UPSTREAM_KEY,
         "AI_REGISTRY_CACHE_TTL_S": "1",
         "AI_REGISTRY_SOURCE_TIMEOUT_S": "2",
         "REFLEX_USE_SYSTEM_BUN": "1",
@@ -93,7 +105,10 @@ def app_server(upstream: ContractServer, tmp_path_factory: pytest.TempPathFactor
         f"{os.pathsep}{os.environ.get('PATH', '')}",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("AINATIVE_API_KEY", None)
     subprocess.run([sys.executable, "-m", "ai_registry", "migrate"], cwd=ROOT, env=env, check=True)
+    # The upstream key is saved the way Developer settings saves it, so a test can take it away.
+    set_upstream_key(data_dir, UPSTREAM_KEY)
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "app.log"
     with log_path.open("w") as log:
