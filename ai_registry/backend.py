@@ -1,14 +1,15 @@
-"""The HTTP routes mounted beside Reflex's own: the root redirect, the JSON API, the local engine."""
+"""The HTTP routes mounted beside Reflex's own (the JSON API, the local engine) and the upload guard."""
 
 from __future__ import annotations
 
+import json
 import logging
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
 
-from ai_registry import routes
 from ai_registry.api import build_registry_router
+from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,21 @@ def build_backend() -> FastAPI:
         description="The registry's models as JSON, and the embedded local engine (OpenAI-compatible).",
     )
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse(routes.BROWSE, status_code=307)
+    @app.get("/media/{name}", include_in_schema=False)
+    def media(name: str, download: bool = False) -> FileResponse:
+        """A run's output file (Range requests included, so video seeks); `?download=1` saves it."""
+        from ai_registry.inference.media import CONTENT_TYPES, media_file
+
+        path = media_file(name)
+        if path is None or not path.is_file():
+            raise HTTPException(404, "No such media file")
+        return FileResponse(
+            path,
+            media_type=CONTENT_TYPES[path.suffix.lstrip(".")],
+            filename=name if download else None,
+            content_disposition_type="attachment" if download else "inline",
+            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
 
     app.include_router(build_registry_router())
 
@@ -34,3 +47,39 @@ def build_backend() -> FastAPI:
     else:
         app.include_router(build_local_router())
     return app
+
+
+# Multipart framing around an uploaded file is small; allow it on top of the file limit.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def limit_uploads(app):
+    """ASGI wrapper: Reflex's `/_upload` has no server-side size limit, so answer 413 here.
+
+    `rx.upload(max_size=...)` only checks in the browser; a script could still post anything.
+    """
+
+    async def guarded(scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith("/_upload") and scope["method"] == "POST":
+            limit = get_settings().upload_max_bytes + _MULTIPART_OVERHEAD
+            length = dict(scope.get("headers") or []).get(b"content-length", b"")
+            if not length.isdigit() or int(length) > limit:
+                reason = (
+                    "a Content-Length header is required"
+                    if not length.isdigit()
+                    else (f"the upload is {int(length) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB")
+                )
+                body = json.dumps({"detail": f"File too large or unsized: {reason}."}).encode()
+                status = 411 if not length.isdigit() else 413
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await app(scope, receive, send)
+
+    return guarded

@@ -4,13 +4,12 @@ the upstream key kept server-side; and the JSON registry served by the same serv
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, UPSTREAM_KEY, VIEWPORTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, UPSTREAM_KEY, VIEWPORTS, screenshot, set_upstream_key
 
 pytestmark = pytest.mark.e2e
 
@@ -34,11 +33,10 @@ def key_row(page, name: str):
 
 
 @pytest.fixture
-def no_saved_upstream_key(app_server):
-    """Whatever happens, the app goes back to the environment's upstream key."""
+def restore_upstream_key(app_server):
+    """Whatever happens, the app goes back to the session's saved upstream key."""
     yield
-    with sqlite3.connect(app_server.data_dir / "registry.db") as db:
-        db.execute("DELETE FROM app_setting WHERE key = 'upstream_api_key'")
+    set_upstream_key(app_server.data_dir, UPSTREAM_KEY)
 
 
 def test_api_key_is_shown_once_listed_and_revoked(page):
@@ -118,11 +116,12 @@ def test_dismissed_key_is_gone_from_the_page(page):
     expect(key_row(page, "dismissed")).to_have_count(0)
 
 
-def test_upstream_key_is_saved_masked_used_and_removed(page, no_saved_upstream_key):
+def test_upstream_key_is_saved_masked_used_and_removed(page, restore_upstream_key):
+    # The e2e app starts with no AINATIVE_API_KEY and a key saved here (see conftest).
     open_settings(page)
     status = page.get_by_test_id("upstream-status")
-    expect(status).to_have_attribute("data-in-use", "environment")
-    expect(page.get_by_test_id("upstream-env-mask")).to_have_text("e2e…-key")
+    expect(status).to_have_attribute("data-in-use", "saved")
+    expect(page.get_by_test_id("upstream-mask")).to_have_text("e2e…-key")
 
     page.get_by_test_id("save-upstream-key").click()
     expect(page.get_by_test_id("upstream-key-error")).to_have_text("Paste the key first.")
@@ -160,13 +159,12 @@ def test_upstream_key_is_saved_masked_used_and_removed(page, no_saved_upstream_k
 
     page.get_by_test_id("remove-upstream-key").click()
     page.get_by_test_id("confirm-remove-upstream-key").click()
-    expect(status).to_have_attribute("data-in-use", "environment")
+    expect(status).to_have_attribute("data-in-use", "none")
     expect(page.get_by_test_id("upstream-mask")).to_have_count(0)
-    expect(page.get_by_test_id("upstream-notice")).to_contain_text("AINATIVE_API_KEY is in use again")
-    expect(page.get_by_test_id("upstream-check")).to_contain_text("sources OK", timeout=20_000)
+    expect(page.get_by_test_id("upstream-notice")).to_have_text("Saved key removed.")
     page.reload()
     open_settings(page)
-    expect(status).to_have_attribute("data-in-use", "environment")
+    expect(status).to_have_attribute("data-in-use", "none")
     assert page.js_errors == []
 
 

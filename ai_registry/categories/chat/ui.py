@@ -1,0 +1,128 @@
+"""Chat playground: the conversation, an input box, sampling settings; the answer streams in."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
+
+from ai_registry.components.form import FOCUS
+from ai_registry.components.playground import (
+    BUTTON_PRIMARY,
+    BUTTON_SECONDARY,
+    PANEL,
+    generated_inputs,
+    key_notice,
+    progress,
+    run_error,
+)
+from ai_registry.state.playground import ChatMessage, PlaygroundState
+
+
+def bubble(message: ChatMessage) -> rx.Component:
+    user = message.role == "user"
+    return rx.el.div(
+        rx.el.p(rx.cond(user, "You", "Model"), class_name="text-xs font-semibold text-slate-600"),
+        rx.el.p(message.content, class_name="whitespace-pre-wrap text-sm leading-relaxed"),
+        data_testid=rx.cond(user, "message-user", "message-assistant"),
+        class_name=rx.cond(
+            user,
+            "ml-auto max-w-[85%] rounded-lg bg-indigo-50 p-3",
+            "mr-auto max-w-[85%] rounded-lg border border-slate-200 bg-white p-3",
+        ),
+    )
+
+
+def conversation() -> rx.Component:
+    return rx.el.div(
+        rx.cond(
+            PlaygroundState.messages.length() > 0,
+            rx.foreach(PlaygroundState.messages, bubble),
+            rx.el.p("Start the conversation below.", class_name="text-sm text-slate-600"),
+        ),
+        data_testid="conversation",
+        aria_live="polite",
+        class_name="flex max-h-[28rem] min-h-[12rem] flex-col gap-3 overflow-y-auto rounded-lg bg-slate-50 p-3",
+    )
+
+
+def composer() -> rx.Component:
+    return rx.el.div(
+        rx.el.textarea(
+            key="chat-" + PlaygroundState.form_version.to_string(),
+            default_value=PlaygroundState.chat_input,
+            on_change=PlaygroundState.set_chat_input,
+            placeholder="Ask something…",
+            rows=3,
+            aria_label="Message",
+            data_testid="chat-input",
+            class_name=f"w-full rounded-md border border-slate-300 px-3 py-2 text-sm {FOCUS}",
+        ),
+        rx.cond(
+            PlaygroundState.errors.contains("chat"),
+            rx.el.p(PlaygroundState.errors["chat"].to(str), role="alert", class_name="text-sm text-red-700"),
+        ),
+        rx.el.div(
+            rx.el.button(
+                "Clear",
+                type="button",
+                on_click=PlaygroundState.clear_chat,
+                disabled=PlaygroundState.running,
+                data_testid="chat-clear",
+                class_name=BUTTON_SECONDARY,
+            ),
+            rx.cond(
+                PlaygroundState.running,
+                rx.el.button(
+                    rx.icon("square", size=14),
+                    "Stop",
+                    type="button",
+                    on_click=PlaygroundState.stop,
+                    data_testid="chat-stop",
+                    class_name=BUTTON_SECONDARY,
+                ),
+                rx.el.button(
+                    rx.icon("send", size=14),
+                    "Send",
+                    type="button",
+                    on_click=PlaygroundState.run,
+                    disabled=PlaygroundState.has_errors,
+                    data_testid="chat-send",
+                    class_name=BUTTON_PRIMARY,
+                ),
+            ),
+            class_name="flex justify-end gap-2",
+        ),
+        rx.el.div(
+            rx.cond(PlaygroundState.rate_text != "", rx.el.span(PlaygroundState.rate_text)),
+            ReactRouterLink.create(
+                "Request logs",
+                to=PlaygroundState.history_url,
+                data_testid="request-logs",
+                class_name="font-medium text-indigo-700 hover:underline",
+            ),
+            class_name="flex justify-end gap-3 text-xs text-slate-700",
+        ),
+        class_name="flex flex-col gap-2",
+    )
+
+
+def chat_playground() -> rx.Component:
+    return rx.el.div(
+        rx.el.div(
+            rx.el.h2("Conversation", class_name="text-lg font-semibold"),
+            conversation(),
+            progress(),
+            run_error(),
+            key_notice(),
+            composer(),
+            data_testid="result-panel",
+            class_name=f"{PANEL} flex min-w-0 flex-col gap-3",
+        ),
+        rx.el.div(
+            rx.el.h2("Settings", class_name="text-lg font-semibold"),
+            generated_inputs(),
+            data_testid="input-panel",
+            class_name=f"{PANEL} flex min-w-0 flex-col gap-4",
+        ),
+        class_name="grid grid-cols-1 gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]",
+    )

@@ -1,0 +1,148 @@
+"""Request logs: /dashboard/ai-settings/[slug]/runs, each run shareable by `?run=<id>`."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
+
+from ai_registry.components.form import FOCUS
+from ai_registry.components.layout import page_shell
+from ai_registry.state.runs import RunsState, RunView
+
+PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-5"
+TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
+LINK = f"font-medium text-indigo-700 hover:underline {FOCUS}"
+
+
+def status_badge(status) -> rx.Component:
+    return rx.el.span(
+        status,
+        class_name=rx.match(
+            status,
+            ("succeeded", "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900"),
+            ("failed", "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900"),
+            "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-800",
+        ),
+    )
+
+
+def run_row(run: RunView) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(ReactRouterLink.create(run.created, to=run.open_url, class_name=LINK), class_name="py-2 pr-4 text-sm"),
+        rx.el.td(status_badge(run.status), class_name="py-2 pr-4"),
+        rx.el.td(run.duration, class_name="py-2 pr-4 text-sm"),
+        rx.el.td(run.cost, class_name="py-2 pr-4 text-sm"),
+        rx.el.td(
+            rx.el.div(
+                ReactRouterLink.create("Load into form", to=run.load_url, class_name=LINK),
+                rx.cond(
+                    run.output_url != "",
+                    rx.el.a("Download", href=run.output_url + "?download=1", download=True, class_name=LINK),
+                ),
+                class_name="flex gap-3 text-sm",
+            ),
+            class_name="py-2",
+        ),
+        data_testid="run-row",
+        class_name="border-t border-slate-100",
+    )
+
+
+def selected_run() -> rx.Component:
+    run = RunsState.selected
+    return rx.cond(
+        run.id != "",
+        rx.el.section(
+            rx.el.div(
+                rx.el.h2("Run ", rx.el.code(run.id, class_name="text-sm"), class_name="text-lg font-semibold"),
+                status_badge(run.status),
+                class_name="flex flex-wrap items-center gap-2",
+            ),
+            rx.el.p(run.created, " · ", run.duration, " · ", run.cost, class_name="text-sm text-slate-700"),
+            rx.cond(run.error != "", rx.el.p(run.error, role="alert", class_name="text-sm text-red-800")),
+            rx.match(
+                run.output_kind,
+                ("image", rx.el.img(src=run.output_url, alt="Run output", class_name="max-h-96 rounded-lg")),
+                ("video", rx.el.video(src=run.output_url, controls=True, class_name="max-h-96 rounded-lg bg-black")),
+                ("audio", rx.el.audio(src=run.output_url, controls=True)),
+                rx.fragment(),
+            ),
+            rx.el.div(
+                ReactRouterLink.create("Load into form", to=run.load_url, data_testid="load-run", class_name=LINK),
+                rx.cond(
+                    run.output_url != "",
+                    rx.el.a(
+                        "Download output",
+                        href=run.output_url + "?download=1",
+                        download=True,
+                        data_testid="download-run",
+                        class_name=LINK,
+                    ),
+                ),
+                class_name="flex gap-4 text-sm",
+            ),
+            *[
+                rx.el.details(
+                    rx.el.summary(title, class_name="cursor-pointer text-sm font-medium"),
+                    rx.el.pre(
+                        body,
+                        class_name="mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100",
+                    ),
+                    open=title == "Inputs",
+                )
+                for title, body in (
+                    ("Inputs", run.inputs_json),
+                    ("Request", run.request_json),
+                    ("Response", run.response_json),
+                )
+            ],
+            data_testid="selected-run",
+            class_name=f"{PANEL} flex flex-col gap-3",
+        ),
+    )
+
+
+def runs_page() -> rx.Component:
+    return page_shell(
+        rx.el.div(
+            ReactRouterLink.create("← ", RunsState.model_name, to=RunsState.model_url, class_name=LINK + " text-sm"),
+            rx.el.h1("Request logs", class_name="text-2xl font-bold"),
+            rx.cond(
+                RunsState.missing_run != "",
+                rx.el.p(
+                    "No run has the id “", RunsState.missing_run, "”.", role="alert", class_name="text-sm text-red-800"
+                ),
+            ),
+            selected_run(),
+            rx.el.section(
+                rx.cond(
+                    RunsState.runs.length() > 0,
+                    rx.el.div(
+                        rx.el.table(
+                            rx.el.thead(
+                                rx.el.tr(
+                                    *[
+                                        rx.el.th(
+                                            h,
+                                            class_name=TH,
+                                        )
+                                        for h in ("When", "Status", "Duration", "Cost", "")
+                                    ]
+                                )
+                            ),
+                            rx.el.tbody(rx.foreach(RunsState.runs, run_row)),
+                            class_name="w-full min-w-[36rem]",
+                        ),
+                        class_name="overflow-x-auto",
+                    ),
+                    rx.el.p(
+                        "No runs yet. Runs from the Playground appear here.",
+                        class_name="text-sm text-slate-700",
+                        data_testid="no-runs",
+                    ),
+                ),
+                class_name=PANEL,
+            ),
+            class_name="flex flex-col gap-4",
+        ),
+    )

@@ -1,0 +1,86 @@
+"""The request log of one model: its stored runs, and one run opened by URL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import reflex as rx
+
+from ai_registry import routes
+from ai_registry.aggregator.runtime import find_model
+from ai_registry.store import runs as run_store
+from ai_registry.store.db import session_scope
+
+
+@dataclasses.dataclass
+class RunView:
+    id: str = ""
+    status: str = ""
+    created: str = ""
+    duration: str = ""
+    cost: str = ""
+    output_kind: str = ""
+    output_url: str = ""
+    error: str = ""
+    open_url: str = ""
+    load_url: str = ""
+    inputs_json: str = ""
+    request_json: str = ""
+    response_json: str = ""
+
+
+def _pretty(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def run_view(row, *, full: bool = False) -> RunView:
+    return RunView(
+        id=row.id,
+        status=row.status,
+        created=row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.created_at else "",
+        duration=f"{row.duration_ms / 1000:.1f} s" if row.duration_ms is not None else "",
+        cost=f"${row.cost_usd:.3f}" if row.cost_usd else ("Free" if row.cost_usd == 0 else "unknown"),
+        output_kind=row.output_kind or "",
+        output_url=f"/media/{Path(row.output_path).name}" if row.output_path else "",
+        error=row.error or "",
+        open_url=routes.runs_url(row.model_slug, row.id),
+        load_url=routes.model_url(row.model_slug) + f"?run={row.id}",
+        inputs_json=_pretty(row.inputs_json) if full else "",
+        request_json=_pretty(row.request_json) if full else "",
+        response_json=_pretty(row.response_json) if full else "",
+    )
+
+
+class RunsState(rx.State):
+    model_slug: str = ""
+    model_name: str = ""
+    found: bool = True
+    runs: list[RunView] = []
+    selected: RunView = RunView()
+    missing_run: str = ""
+
+    @rx.var
+    def model_url(self) -> str:
+        return routes.model_url(self.model_slug) if self.model_slug else routes.BROWSE
+
+    @rx.event
+    def on_load(self):
+        parts = self.router.url.path.rstrip("/").split("/")
+        self.model_slug = parts[-2] if len(parts) >= 2 else ""
+        model = find_model(self.model_slug)
+        self.found = model is not None
+        self.model_name = model.name if model else ""
+        run_id = self.router.url.query_parameters.get("run", "")
+        with session_scope() as session:
+            rows = run_store.list_runs(session=session, model_slug=self.model_slug, limit=100)
+            self.runs = [run_view(r) for r in rows]
+            row = run_store.get_run(session=session, run_id=run_id) if run_id else None
+        self.selected = run_view(row, full=True) if row is not None and row.model_slug == self.model_slug else RunView()
+        self.missing_run = run_id if run_id and row is None else ""

@@ -1,0 +1,234 @@
+"""Playgrounds in Chromium: the right widgets for every model, field errors, real runs, history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from ai_registry.catalog.builtin import load_builtin_catalog
+from tests.e2e.conftest import UPSTREAM_KEY, screenshot, set_upstream_key
+from tests.support.media import png_bytes, wav_bytes
+
+pytestmark = pytest.mark.e2e
+
+BASE = "/dashboard/ai-settings"
+HIDDEN = {"messages", "stream"}  # the chat UI's own widgets
+
+
+def open_playground(page, slug: str, query: str = "") -> None:
+    page.goto(f"{BASE}/{slug}{query}")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("input-panel")).to_be_visible()
+
+
+def field(page, name: str):
+    return page.locator(f"[data-testid=form-field][data-field='{name}']")
+
+
+@pytest.fixture
+def media_files(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "png": tmp_path / "boat.png",
+        "wav": tmp_path / "speech.wav",
+        "txt": tmp_path / "notes.txt",
+    }
+    files["png"].write_bytes(png_bytes(64, 48, (30, 120, 200)))
+    files["wav"].write_bytes(wav_bytes(seconds=1.0))
+    files["txt"].write_text("not an image")
+    return files
+
+
+def upload(page, path: Path) -> None:
+    page.get_by_test_id("upload-zone").locator("input[type=file]").set_input_files(str(path))
+
+
+def test_every_model_gets_the_right_widgets(page):
+    for model in load_builtin_catalog():
+        open_playground(page, model.slug)
+        for param in model.parameters:
+            if param.name in HIDDEN:
+                continue
+            if param.type == "file":
+                expect(page.get_by_test_id("upload-zone")).to_be_visible()
+            else:
+                expect(field(page, param.name)).to_have_count(1)
+        if any(p.name == "messages" for p in model.parameters):
+            expect(page.get_by_test_id("chat-input")).to_be_visible()
+        else:
+            expect(page.get_by_test_id("run")).to_be_visible()
+    open_playground(page, "alibaba-wan-22-i2v-720p")
+    for seconds in (5, 8, 10, 15):
+        expect(page.get_by_test_id(f"option-duration-{seconds}")).to_have_text(f"{seconds}s")
+    page.get_by_test_id("additional-settings").click()
+    for name in ("num_inference_steps", "guidance", "flow_shift"):
+        expect(page.get_by_test_id(f"slider-{name}")).to_be_visible()
+    for name in ("seed", "enable_prompt_optimization", "enable_safety_checker"):
+        expect(page.get_by_test_id(f"field-{name}")).to_be_visible()
+    screenshot(page, "playground-video-desktop")
+    assert page.js_errors == []
+
+
+def test_price_follows_the_duration(page):
+    open_playground(page, "alibaba-wan-22-i2v-720p")
+    expect(page.get_by_test_id("run")).to_contain_text("$0.48")
+    page.get_by_test_id("option-duration-15").click()
+    expect(page.get_by_test_id("run")).to_contain_text("$0.70")
+    expect(page.get_by_test_id("rate-text")).to_have_text("Limit: 2 runs per minute")
+
+
+def test_field_errors_keep_what_was_typed(page):
+    open_playground(page, "qwen-image-edit")
+    width = page.get_by_test_id("field-width")
+    width.fill("5000")
+    expect(page.get_by_test_id("field-error-width")).to_contain_text("2048")
+    expect(page.get_by_test_id("run")).to_be_disabled()
+    prompt = page.get_by_test_id("field-prompt")
+    prompt.fill("x" * 2001)
+    expect(page.get_by_test_id("field-error-prompt")).to_contain_text("2,000")
+    expect(width).to_have_value("5000")
+    width.fill("1024")
+    prompt.fill("a lighthouse at dusk")
+    expect(page.get_by_test_id("field-error-width")).to_have_count(0)
+    expect(page.get_by_test_id("field-error-prompt")).to_have_count(0)
+    expect(page.get_by_test_id("run")).to_be_enabled()
+    page.get_by_test_id("reset").click()
+    expect(width).to_have_value("1024")
+
+
+def test_empty_required_field_blocks_the_run(page):
+    open_playground(page, "text-to-video")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("field-error-prompt")).to_have_text("Required")
+    expect(page.get_by_test_id("run-error")).to_contain_text("Fix the highlighted fields")
+
+
+def test_wrong_file_type_is_refused(page, media_files):
+    open_playground(page, "alibaba-wan-22-i2v-720p")
+    upload(page, media_files["txt"])
+    expect(page.get_by_test_id("upload-error")).to_be_visible()
+    expect(page.get_by_test_id("upload-name")).to_have_count(0)
+
+
+def test_image_run_shows_the_image(page, upstream):
+    open_playground(page, "qwen-image-edit")
+    page.get_by_test_id("field-prompt").fill("a red kite over green hills")
+    page.get_by_test_id("preset-512x512").click()
+    expect(page.get_by_test_id("field-width")).to_have_value("512")
+    page.get_by_test_id("run").click()
+    image = page.get_by_test_id("result-image")
+    expect(image).to_be_visible(timeout=30_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    expect(page.get_by_test_id("download")).to_have_attribute("href", re.compile(r"^/media/.+\.png\?download=1$"))
+    sent = upstream.requests_to("/multimodal/image", "POST")[-1]
+    assert sent.json["prompt"] == "a red kite over green hills" and sent.json["width"] == 512
+    assert sent.headers["authorization"] == f"Bearer {UPSTREAM_KEY}"
+    screenshot(page, "playground-image-desktop")
+
+
+def test_video_run_with_an_uploaded_image_plays(page, upstream, media_files):
+    open_playground(page, "alibaba-wan-22-i2v-720p")
+    upload(page, media_files["png"])
+    expect(page.get_by_test_id("upload-preview")).to_be_visible()
+    page.get_by_test_id("field-prompt").fill("the boat drifts slowly")
+    page.get_by_test_id("option-duration-5").click()
+    page.get_by_test_id("run").click()
+    video = page.get_by_test_id("result-video")
+    expect(video).to_be_visible(timeout=60_000)
+    page.wait_for_function("v => v.readyState >= 1 && v.duration > 0", arg=video.element_handle(), timeout=20_000)
+    body = upstream.requests_to("/wan-2-2-i2v-720/run", "POST")[-1].json
+    assert body["input"]["image"].startswith("data:image/png;base64,")
+    assert body["duration"] == 5
+    expect(page.get_by_test_id("response-json")).to_be_attached()
+
+
+def test_speech_run_plays_audio(page):
+    open_playground(page, "tts")
+    page.get_by_test_id("field-input").fill("Hello from the registry.")
+    page.get_by_test_id("run").click()
+    audio = page.get_by_test_id("result-audio")
+    expect(audio).to_be_attached(timeout=30_000)
+    page.wait_for_function("a => a.readyState >= 1 && a.duration > 0", arg=audio.element_handle(), timeout=20_000)
+
+
+def test_transcription_run_shows_text(page, media_files):
+    open_playground(page, "whisper-transcription")
+    upload(page, media_files["wav"])
+    expect(page.get_by_test_id("upload-name")).to_contain_text("speech.wav")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-text")).not_to_be_empty(timeout=30_000)
+
+
+def test_chat_streams_before_the_answer_ends(page, upstream):
+    upstream.stream_delay = 0.15
+    open_playground(page, "gpt-4")
+    page.get_by_test_id("chat-input").fill("tell me about the sea and the sky and the wind")
+    page.get_by_test_id("chat-send").click()
+    answer = page.get_by_test_id("message-assistant").last
+    expect(answer).not_to_be_empty(timeout=20_000)
+    # Text is on screen while the stream is still open (Stop is still offered).
+    assert page.get_by_test_id("chat-stop").is_visible()
+    expect(page.get_by_test_id("chat-send")).to_be_visible(timeout=30_000)
+    expect(answer).to_contain_text("wind")
+    page.get_by_test_id("chat-clear").click()
+    expect(page.get_by_test_id("message-assistant")).to_have_count(0)
+
+
+def test_embedding_run_shows_vectors_and_similarity(page):
+    open_playground(page, "bge-small-en-v1-5")
+    page.get_by_test_id("field-input").fill("a cat sits\na kitten rests\nstock prices fell")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-dimensions")).to_have_text("3 vectors of 384 dimensions", timeout=30_000)
+    expect(page.get_by_test_id("similarity-table").locator("tbody tr")).to_have_count(3)
+
+
+def test_run_history_and_reload_into_the_form(page):
+    open_playground(page, "qwen-image-edit")
+    page.get_by_test_id("field-prompt").fill("a paper crane on a desk")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-image")).to_be_visible(timeout=30_000)
+    page.get_by_test_id("request-logs").click()
+    page.wait_for_url(re.compile(r"/qwen-image-edit/runs$"))
+    first = page.get_by_test_id("run-row").first
+    expect(first).to_contain_text("succeeded")
+    first.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/runs\?run=[0-9a-f]+$"))
+    expect(page.get_by_test_id("selected-run")).to_contain_text("a paper crane on a desk")
+    shared = page.url
+    page.get_by_test_id("load-run").click()
+    page.wait_for_url(re.compile(r"/qwen-image-edit\?run=[0-9a-f]+$"))
+    expect(page.get_by_test_id("field-prompt")).to_have_value("a paper crane on a desk")
+    expect(page.get_by_test_id("result-image")).to_be_visible()
+    page.goto(shared)
+    expect(page.get_by_test_id("selected-run")).to_be_visible()
+
+
+def test_no_upstream_key_says_what_is_missing(page, app_server):
+    set_upstream_key(app_server.data_dir, None)
+    try:
+        open_playground(page, "qwen-image-edit")
+        expect(page.get_by_test_id("no-key-notice")).to_contain_text("AINATIVE_API_KEY")
+        page.get_by_test_id("field-prompt").fill("anything")
+        page.get_by_test_id("run").click()
+        expect(page.get_by_test_id("run-error")).to_contain_text("No upstream API key")
+        expect(page.get_by_test_id("run-error-link")).to_have_attribute("href", "/dashboard/developer-settings")
+        expect(page.get_by_test_id("result-image")).to_have_count(0)
+    finally:
+        set_upstream_key(app_server.data_dir, UPSTREAM_KEY)
+
+
+@pytest.mark.parametrize("width", [375, 1600])
+def test_playground_layout_screenshots(browser, app_server, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=app_server.url)
+    try:
+        page = context.new_page()
+        for slug in ("alibaba-wan-22-i2v-720p", "gpt-4"):
+            page.goto(f"{BASE}/{slug}")
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{slug} overflows by {overflow}px at {width}px"
+            screenshot(page, f"playground-{slug}-{width}")
+    finally:
+        context.close()
