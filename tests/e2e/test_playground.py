@@ -232,3 +232,25 @@ def test_playground_layout_screenshots(browser, app_server, width):
             screenshot(page, f"playground-{slug}-{width}")
     finally:
         context.close()
+
+
+def test_api_snippet_follows_the_playground_values(page):
+    open_playground(page, "qwen-image-edit")
+    page.get_by_test_id("field-prompt").fill("a teapot shaped like a whale")
+    page.get_by_test_id("option-style-watercolor").click()
+    page.get_by_test_id("detail-tab-api").click()
+    page.wait_for_url(re.compile(r"\?tab=api$"))
+    code = page.get_by_test_id("code-block")
+    expect(code).to_contain_text('"prompt": "a teapot shaped like a whale"')
+    expect(code).to_contain_text('"style": "watercolor"')
+
+
+def test_latest_run_output_becomes_the_card_thumbnail(page):
+    open_playground(page, "qwen-image-edit")
+    page.get_by_test_id("field-prompt").fill("a lantern in the fog")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-image")).to_be_visible(timeout=30_000)
+    page.goto(BASE + "?category=image")
+    thumb = page.locator("[data-testid=model-card][data-slug='qwen-image-edit'] img")
+    expect(thumb).to_have_attribute("src", re.compile(r"^/media/.+\.png$"))
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
