@@ -1,0 +1,124 @@
+"""Request bodies of the local engine's OpenAI-compatible routes (pydantic; unknown fields ignored)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ai_registry.local.chat import CHAT_MODEL_ID
+from ai_registry.local.embeddings import EMBEDDING_MODEL_ID
+from ai_registry.local.speech import SPEECH_MODEL_ID, VOICE
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class TextPart(_Body):
+    """A text part of a message's content."""
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(_Body):
+    """One message of a conversation."""
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[TextPart] | None = None
+
+    def text(self) -> str:
+        """The message's text; only text parts are supported."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text or "" for part in self.content if part.type == "text")
+
+    def has_non_text(self) -> bool:
+        """Whether the content has parts other than text (images, audio)."""
+        return isinstance(self.content, list) and any(part.type != "text" for part in self.content)
+
+
+class StreamOptions(_Body):
+    """OpenAI's `stream_options`."""
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(_Body):
+    """`POST /v1/chat/completions`."""
+
+    model: str = CHAT_MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int = Field(default=1, ge=1, le=1)
+    presence_penalty: float = Field(default=0.0, ge=-2, le=2)
+    frequency_penalty: float = Field(default=0.0, ge=-2, le=2)
+
+    @model_validator(mode="after")
+    def _stop_limit(self) -> ChatCompletionRequest:
+        if isinstance(self.stop, list) and len(self.stop) > 4:
+            raise ValueError("stop takes at most 4 sequences")
+        return self
+
+    def requested_tokens(self, default: int) -> int:
+        """`max_completion_tokens`, else `max_tokens`, else the default."""
+        return self.max_completion_tokens or self.max_tokens or default
+
+    def engine_body(self, max_tokens: int) -> dict[str, Any]:
+        """The request as llama.cpp's chat handler takes it (text-only messages)."""
+        body: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.text()} for m in self.messages],
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+        }
+        if self.stop:
+            body["stop"] = [self.stop] if isinstance(self.stop, str) else self.stop
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
+
+class EmbeddingRequest(_Body):
+    """`POST /v1/embeddings`. `normalize` goes beyond OpenAI (its vectors are always normalized)."""
+
+    model: str = EMBEDDING_MODEL_ID
+    input: str | list[str] | list[int] | list[list[int]]
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: int | None = Field(default=None, ge=1)
+    normalize: bool = True
+
+
+class EmbeddingGenerateRequest(_Body):
+    """CONTRACT.md's `POST /v1/public/{project_id}/embeddings/generate`."""
+
+    texts: list[str]
+    model: str = EMBEDDING_MODEL_ID
+    normalize: bool = True
+
+
+class SpeechRequest(_Body):
+    """`POST /v1/audio/speech`: `input` (OpenAI) or `text` (the upstream's name)."""
+
+    model: str = SPEECH_MODEL_ID
+    input: str | None = None
+    text: str | None = None
+    voice: str = VOICE
+    response_format: Literal["wav"] = "wav"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+
+    def words(self) -> str:
+        """The text to speak."""
+        return self.input if self.input is not None else (self.text or "")

@@ -1,0 +1,134 @@
+"""Models run off the event loop: an asyncio ticker keeps ticking while they work."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from ai_registry.local.engine import LocalEngine
+
+TICK_S = 0.01
+
+
+def assert_loop_was_free(gaps: list[float], elapsed: float) -> None:
+    """A blocking call stalls the loop for the whole run: its gap would be about `elapsed`.
+
+    The bound leaves room for a busy machine (other processes may hold a core for a while).
+    """
+    assert gaps, "the ticker never ran"
+    assert max(gaps) < max(0.3, 0.5 * elapsed), (max(gaps), elapsed)
+
+
+async def ticks_during(work: Callable[[], Awaitable[object]]) -> tuple[list[float], float]:
+    """Run `work` while a ticker sleeps TICK_S in a loop; return the gaps between ticks and the work time."""
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(TICK_S)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    try:
+        await work()
+    finally:
+        elapsed = time.perf_counter() - started
+        done.set()
+        await task
+    return gaps, elapsed
+
+
+async def test_event_loop_keeps_ticking_during_chat_generation(engine: LocalEngine) -> None:
+    await engine.chat.warm_up()
+    body = {"messages": [{"role": "user", "content": "Tell me a story about a lighthouse."}],
+            "max_tokens": 96, "temperature": 0.7, "seed": 1}
+    gaps, elapsed = await ticks_during(lambda: engine.chat.run(engine.chat.complete, body))
+    assert elapsed > 0.1, "the generation should take a noticeable time for this test to mean anything"
+    assert_loop_was_free(gaps, elapsed)
+    assert len(gaps) >= 0.25 * elapsed / TICK_S
+
+
+async def test_event_loop_keeps_ticking_during_speech_and_transcription(engine: LocalEngine) -> None:
+    text = "The event loop should keep ticking while this sentence is spoken and then read back. " * 3
+    holder: dict[str, bytes] = {}
+
+    async def speak() -> None:
+        holder["wav"] = (await engine.speech.run(engine.speech.synthesize, text)).wav
+
+    gaps, elapsed = await ticks_during(speak)
+    assert_loop_was_free(gaps, elapsed)
+    gaps, elapsed = await ticks_during(
+        lambda: engine.transcription.run(engine.transcription.transcribe, holder["wav"])
+    )
+    assert_loop_was_free(gaps, elapsed)
+
+
+async def test_server_answers_pings_while_a_chat_streams(server_url: str, auth: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=server_url, timeout=60) as http:
+        async def stream_chat() -> int:
+            body = {"messages": [{"role": "user", "content": "Write a long poem about rivers."}],
+                    "max_tokens": 128, "stream": True}
+            chunks = 0
+            async with http.stream("POST", "/v1/chat/completions", json=body, headers=auth) as response:
+                async for line in response.aiter_lines():
+                    chunks += line.startswith("data: ")
+            return chunks
+
+        streaming = asyncio.create_task(stream_chat())
+        await asyncio.sleep(0.05)
+        latencies = []
+        while not streaming.done() and len(latencies) < 20:
+            started = time.perf_counter()
+            assert (await http.get("/v1/models")).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+        assert await streaming > 5
+        # A blocked loop would hold each ping for the whole generation.
+        assert latencies and statistics.median(latencies) < 0.25
+
+
+LONG_ESSAY = {
+    "messages": [{"role": "user", "content": "Write a very long essay about the history of Rome."}],
+    "max_tokens": 512,
+    "temperature": 0.9,
+    "seed": 1,  # with this seed the answer runs to the full 512 tokens
+}
+
+
+def test_a_stream_stops_when_its_consumer_says_so(engine: LocalEngine) -> None:
+    received: list[dict] = []
+
+    def on_chunk(chunk: dict) -> bool:
+        received.append(chunk)
+        return len(received) >= 3
+
+    engine.chat.stream(LONG_ESSAY, on_chunk)
+    assert 3 <= len(received) <= 5
+
+
+def test_a_disconnected_stream_frees_the_model(server_url: str, auth: dict[str, str]) -> None:
+    arrivals: list[float] = []
+    with httpx.stream("POST", f"{server_url}/v1/chat/completions", json={**LONG_ESSAY, "stream": True},
+                      headers=auth, timeout=60) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append(time.perf_counter())
+            if len(arrivals) >= 10:
+                break
+    per_token = (arrivals[-1] - arrivals[2]) / (len(arrivals) - 3)
+    remaining = (LONG_ESSAY["max_tokens"] - len(arrivals)) * per_token
+    # Had the 512-token answer gone on, this request would wait for the rest of it.
+    started = time.perf_counter()
+    quick = httpx.post(f"{server_url}/v1/chat/completions", headers=auth, timeout=60,
+                       json={"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4})
+    assert quick.status_code == 200
+    assert time.perf_counter() - started < 0.5 * remaining
