@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -254,3 +255,36 @@ def test_latest_run_output_becomes_the_card_thumbnail(page):
     thumb = page.locator("[data-testid=model-card][data-slug='qwen-image-edit'] img")
     expect(thumb).to_have_attribute("src", re.compile(r"^/media/.+\.png$"))
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+
+
+def test_local_models_run_with_no_configuration(page, app_server, tmp_path):
+    """The four local models answer for real in their playgrounds, without any key."""
+    open_playground(page, "local-all-minilm-l6-v2")
+    page.get_by_test_id("field-input").fill("a cat sits on the mat\na kitten rests on a rug\nthe bond market fell")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-dimensions")).to_have_text("3 vectors of 384 dimensions", timeout=60_000)
+
+    open_playground(page, "local-piper-en-us-joe")
+    page.get_by_test_id("field-input").fill("The quick brown fox jumps over the lazy dog.")
+    page.get_by_test_id("run").click()
+    audio = page.get_by_test_id("result-audio")
+    expect(audio).to_be_attached(timeout=60_000)
+    page.wait_for_function("a => a.readyState >= 1 && a.duration > 1", arg=audio.element_handle(), timeout=20_000)
+    speech = tmp_path / "fox.wav"
+    speech.write_bytes(httpx.get(app_server.url + audio.get_attribute("src"), timeout=20).content)
+
+    open_playground(page, "local-whisper-tiny-en")
+    upload(page, speech)
+    expect(page.get_by_test_id("upload-name")).to_contain_text("fox.wav")
+    page.get_by_test_id("run").click()
+    text = page.get_by_test_id("result-text")
+    expect(text).to_contain_text(re.compile(r"quick brown fox", re.IGNORECASE), timeout=60_000)
+
+    open_playground(page, "local-smollm2-135m-instruct")
+    page.get_by_test_id("chat-input").fill("Write three sentences about the ocean.")
+    page.get_by_test_id("chat-send").click()
+    answer = page.get_by_test_id("message-assistant").last
+    expect(answer).not_to_be_empty(timeout=60_000)
+    expect(page.get_by_test_id("chat-send")).to_be_visible(timeout=120_000)
+    assert len(answer.inner_text().split()) >= 3
+    assert page.js_errors == []
