@@ -117,6 +117,9 @@ class DetailState(rx.State):
         browse = await self.get_state(BrowseState)
         self.back_url = browse.gallery_url
         if slug == self.model_slug and self.found:
+            # The model is the same, but a key may have been saved or removed meanwhile.
+            model = self._model()
+            self.has_key = model is not None and bool(upstream_api_key()) and not is_local(model)
             return
         self.model_slug = slug
         self.copied = False

@@ -232,6 +232,8 @@ class PlaygroundState(rx.State):
         run_id = self.router.url.query_parameters.get("run", "")
         if slug != self.model_slug:
             self._setup(slug)
+        elif (model := self._model()) is not None:
+            self.needs_key = not is_local(model) and not upstream_api_key()
         if run_id and run_id != self.run_id and not self.running:
             await self._load_run(run_id)
 
@@ -502,8 +504,7 @@ class PlaygroundState(rx.State):
         model = self._model()
         if model is None:
             return
-        inputs = json.loads(row.inputs_json or "{}")
-        for name, value in inputs.items():
+        for name, value in run_store.run_inputs(row).items():
             if name == "messages" and isinstance(value, list):
                 self.messages = [ChatMessage(m.get("role", "user"), m.get("content", "")) for m in value]
             elif name == self.file_field and isinstance(value, dict):
@@ -521,12 +522,8 @@ class PlaygroundState(rx.State):
         self.run_id = run_id
         self.status = row.status
         self.output_kind = row.output_kind or ""
-        self.output_url = f"/media/{Path(row.output_path).name}" if row.output_path else ""
+        self.output_url = run_store.output_url(row) or ""
         self.response_json = row.response_json or ""
         self.error = row.error or ""
-        if self.output_kind in ("text", "json") and row.response_json:
-            try:
-                body = json.loads(row.response_json)
-                self.output_text = body.get("text") or body.get("transcript") or "" if isinstance(body, dict) else ""
-            except ValueError:
-                pass
+        if self.kind != "chat":
+            self.output_text = run_store.run_text(row)

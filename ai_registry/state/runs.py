@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import reflex as rx
 
@@ -48,7 +47,7 @@ def run_view(row, *, full: bool = False) -> RunView:
         duration=f"{row.duration_ms / 1000:.1f} s" if row.duration_ms is not None else "",
         cost=f"${row.cost_usd:.3f}" if row.cost_usd else ("Free" if row.cost_usd == 0 else "unknown"),
         output_kind=row.output_kind or "",
-        output_url=f"/media/{Path(row.output_path).name}" if row.output_path else "",
+        output_url=run_store.output_url(row) or "",
         error=row.error or "",
         open_url=routes.runs_url(row.model_slug, row.id),
         load_url=routes.model_url(row.model_slug) + f"?run={row.id}",

@@ -28,7 +28,7 @@ def open_model(page, slug: str, query: str = "") -> None:
 
 def test_every_model_has_its_page(page):
     for model in load_builtin_catalog():
-        open_model(page, model.slug)
+        open_model(page, model.slug, "?tab=api")
         expect(page.get_by_test_id("model-name")).to_have_text(model.name)
         expect(page.get_by_test_id("parameter-row")).to_have_count(len(model.parameters))
     for slug in LOCAL_SLUGS:

@@ -1,0 +1,139 @@
+"""Playground benchmark: is the app still responsive while long runs are in flight, and what does a
+big video response cost in memory?
+
+1. The production app is started against the loopback upstream (CONTRACT.md) whose video and image
+   routes are made to take `--run-seconds` each. One browser session measures the round trip of a
+   simple UI event (a duration button: click -> the server's answer marks it checked) with no run in
+   flight, then while three other sessions each have a long run going. Prints p50/p95 of both and
+   the ratio of the p50s (target at most 1.2).
+2. The memory side is `benchmarks/playground_memory.py` (a 50 MB video received by the inference
+   client), run here in a subprocess so its figures print with the rest.
+
+Prints figures; asserts nothing. Everything binds to 127.0.0.1 and every loop is bounded.
+
+    .venv/bin/python benchmarks/playground.py [--samples 40] [--run-seconds 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.app_process import CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+
+from tests.support.contract_server import ContractServer, Fault  # noqa: E402
+
+KEY = "bench-upstream-key"
+PROBE_MODEL = "alibaba-wan-22-i2v-720p"
+# Three different models, so the per-model rate limits (1-5 runs a minute) do not refuse them.
+LONG_RUNS = [
+    ("text-to-video", "/multimodal/video/t2v"),
+    ("cogvideox-2b", "/multimodal/video/cogvideox"),
+    ("qwen-image-edit", "/multimodal/image"),
+]
+
+# Click a duration button and wait for the server's state to mark it checked; returns milliseconds.
+ROUND_TRIP_JS = """
+async (value) => {
+  const button = document.querySelector(`[data-testid="option-duration-${value}"]`);
+  const start = performance.now();
+  button.click();
+  const deadline = start + 10000;
+  while (button.getAttribute('aria-checked') !== 'true') {
+    if (performance.now() > deadline) return -1;
+    await new Promise(r => requestAnimationFrame(r));
+  }
+  return performance.now() - start;
+}
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(page, samples: int) -> list[float]:
+    times = []
+    for i in range(samples):
+        value = (5, 8)[i % 2]
+        ms = page.evaluate(ROUND_TRIP_JS, value)
+        if ms >= 0:
+            times.append(ms)
+        page.wait_for_timeout(50)
+    return times
+
+
+def start_long_run(browser, base_url: str, slug: str):
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto(f"/dashboard/ai-settings/{slug}")
+    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("field-prompt").fill("a slow benchmark run")
+    page.get_by_test_id("run").click()
+    page.get_by_test_id("progress").wait_for(timeout=15_000)
+    return context
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--run-seconds", type=float, default=40.0)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("Chromium is missing: run `make test` once (it installs Debian's chromium)")
+    with tempfile.TemporaryDirectory() as tmp, ContractServer(api_key=KEY) as upstream:
+        app = start_app(
+            upstream_url=upstream.url, upstream_key=KEY, data_dir=Path(tmp) / "data", log_path=Path(tmp) / "app.log"
+        )
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                probe_context = browser.new_context(base_url=app.url)
+                probe = probe_context.new_page()
+                probe.goto(f"/dashboard/ai-settings/{PROBE_MODEL}")
+                probe.wait_for_load_state("networkidle")
+                measure(probe, 5)  # warm up
+                idle = measure(probe, args.samples)
+
+                for _slug, route in LONG_RUNS:
+                    upstream.set_fault(route, Fault(delay=args.run_seconds))
+                started = time.monotonic()
+                runners = [start_long_run(browser, app.url, slug) for slug, _route in LONG_RUNS]
+                busy = measure(probe, args.samples)
+                still_running = time.monotonic() - started < args.run_seconds
+                for context in runners:
+                    context.close()
+                probe_context.close()
+                browser.close()
+        finally:
+            stop_app(app)
+
+    print(f"UI event round trip (duration button click -> checked), {args.samples} samples each")
+    print(f"  idle:                      p50 {statistics.median(idle):6.1f} ms   p95 {percentile(idle, 0.95):6.1f} ms")
+    print(f"  3 long runs in flight:     p50 {statistics.median(busy):6.1f} ms   p95 {percentile(busy, 0.95):6.1f} ms")
+    ratio = statistics.median(busy) / statistics.median(idle)
+    verdict = "OK" if ratio <= 1.2 else "ABOVE TARGET"
+    print(f"  ratio busy/idle (p50):     {ratio:.2f}  (target <= 1.2)  -> {verdict}")
+    if not still_running:
+        print("  note: the long runs ended before the busy samples did; raise --run-seconds")
+    print()
+    print("Memory while a 50 MB video response is received (benchmarks/playground_memory.py):")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "playground_memory.py")], check=False, timeout=600)
+
+
+if __name__ == "__main__":
+    main()
