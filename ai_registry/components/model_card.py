@@ -121,6 +121,7 @@ def request_model_card(href: str) -> rx.Component:
                 class_name="text-sm text-slate-700",
             ),
             rx.el.span("Request a model →", class_name="text-sm font-medium text-indigo-700"),
+            rx.el.span("(opens in a new tab)", class_name="sr-only"),
             class_name="flex flex-col items-center justify-center gap-2 p-6 text-center",
         ),
         href=href,
