@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -126,3 +127,13 @@ def test_ten_thousand_models_paged_and_responsive(big):
     print(" ".join(f"{op} {t * 1000:.0f} ms" for op, t in timings.items()))
     slow = {op: t for op, t in timings.items() if t > SLOW_S}
     assert not slow, f"slow at {N:,} models: {slow}"
+
+
+def test_gallery_address_serves_its_cards_without_a_redirect(app_server):
+    """The first HTML answers the address people use, and already holds the cards: first paint
+    waits for no redirect and no websocket round trip."""
+    for query in ("", "?category=video&sort=name"):
+        response = httpx.get(app_server.url + GALLERY + query, follow_redirects=False, timeout=10)
+        assert response.status_code == 200, response.headers.get("location")
+        assert response.text.count('data-testid="model-card"') >= 15
+    assert httpx.get(app_server.url + "/dashboard/no-such-page", follow_redirects=False).status_code == 404
