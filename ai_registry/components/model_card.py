@@ -128,7 +128,9 @@ def request_model_card(href: str) -> rx.Component:
         target="_blank",
         rel="noopener noreferrer",
         data_testid="request-model-card",
-        class_name="flex h-full min-h-[18rem] items-center justify-center rounded-xl border-2 border-dashed "
+        # As tall as a model card where cards sit side by side; compact on a phone, so the first
+        # model shows on the first screen.
+        class_name="flex h-full items-center justify-center rounded-xl border-2 border-dashed md:min-h-[18rem] "
         "border-slate-300 bg-white/60 hover:border-indigo-400 focus-visible:outline-2 "
         "focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
     )

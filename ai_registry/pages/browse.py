@@ -92,7 +92,7 @@ def header() -> rx.Component:
                 + FOCUS,
             ),
             rx.el.label(
-                rx.el.span("Sort", class_name="sr-only"),
+                rx.el.span("Sort", class_name="text-sm text-slate-700"),
                 rx.el.select(
                     *[rx.el.option(label, value=value) for value, label in SORT_OPTIONS],
                     value=BrowseState.sort,
@@ -100,6 +100,7 @@ def header() -> rx.Component:
                     data_testid="sort-select",
                     class_name=f"rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm {FOCUS}",
                 ),
+                class_name="flex items-center gap-2",
             ),
             class_name="flex items-center gap-4",
         ),
