@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.4
 BUN := .tools/node_modules/.bin/bun
+AXE_VERSION := 4.14.1
+AXE := .tools/node_modules/axe-core/axe.min.js
 PORT ?= 3000
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
@@ -26,7 +28,7 @@ test: setup-test
 
 setup: $(VENV)/.installed $(BUN)
 
-setup-test: setup $(VENV)/.installed-test .tools/.chromium
+setup-test: setup $(VENV)/.installed-test .tools/.chromium $(AXE)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +45,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 $(BUN):
 	npm install --silent --no-audit --no-fund --prefix .tools bun@$(BUN_VERSION)
 	$(BUN) --version
+
+# axe-core, injected into pages by the accessibility tests (after bun: npm prunes what package.json lacks).
+$(AXE): | $(BUN)
+	npm install --silent --no-audit --no-fund --prefix .tools axe-core@$(AXE_VERSION)
+	test -f $@ && touch $@
 
 # Debian's Chromium, only when the machine lacks one; Playwright drives it (never `playwright install`).
 .tools/.chromium:

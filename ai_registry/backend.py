@@ -83,3 +83,38 @@ def limit_uploads(app):
         await app(scope, receive, send)
 
     return guarded
+
+
+def _prerendered_folders() -> frozenset[str]:
+    """The addresses of the pages the production build keeps as `<address>/index.html`."""
+    from reflex import constants
+    from reflex.config import get_config
+    from reflex.utils import prerequisites
+
+    root = prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+    if not root.is_dir():
+        return frozenset()
+    return frozenset("/" + str(p.parent.relative_to(root)) for p in root.rglob("index.html") if p.parent != root)
+
+
+def serve_pages_without_slash(app):
+    """ASGI wrapper: answer `/dashboard/ai-settings` with its prerendered page, not a redirect.
+
+    The build keeps the gallery as `dashboard/ai-settings/index.html`, so the static file server
+    answered the address people use, share and reload with a 307 to the trailing-slash form: one
+    more round trip before the first byte. Only GET and HEAD of those exact addresses change.
+    """
+    folders: frozenset[str] | None = None
+
+    async def serve(scope, receive, send):
+        nonlocal folders
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path = scope["path"]
+            if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+                if not folders:  # read once the build is there (in development it never is)
+                    folders = _prerendered_folders()
+                if path in folders:
+                    scope = {**scope, "path": path + "/", "raw_path": (path + "/").encode()}
+        await app(scope, receive, send)
+
+    return serve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 
@@ -81,10 +82,11 @@ def get_aggregator() -> Aggregator:
     return aggregator
 
 
-def store_snapshot(snapshot: CatalogSnapshot) -> None:
-    """Keep the merged catalog and statuses for the next start."""
+def store_snapshot(snapshot: CatalogSnapshot, *, models: bool = True) -> None:
+    """Keep the merged catalog (unless `models` is False: it did not change) and statuses for the next start."""
     with session_scope() as session:
-        save_catalog(session=session, models=snapshot.models)
+        if models:
+            save_catalog(session=session, models=snapshot.models)
         save_source_statuses(
             session=session,
             statuses=[
@@ -98,15 +100,21 @@ def store_snapshot(snapshot: CatalogSnapshot) -> None:
 
 
 async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
-    """Refresh (respecting the TTL unless forced) and store the result when it changed."""
+    """Refresh (respecting the TTL unless forced) and store the result when it changed.
+
+    Storing thousands of models and indexing them take a while: both run off the event loop, and
+    the index of a new catalog is ready before any page asks for it.
+    """
     aggregator = get_aggregator()
-    before = aggregator.snapshot.version
+    before = aggregator.snapshot
     snapshot = await aggregator.refresh(force=force)
-    if snapshot.version != before:
+    if snapshot is not before:
         try:
-            store_snapshot(snapshot)
+            await asyncio.to_thread(store_snapshot, snapshot, models=snapshot.models is not before.models)
         except Exception as exc:
             log.warning("could not store the catalog: %s", exc)
+    if snapshot.version != before.version:
+        await asyncio.to_thread(catalog_index)
     return snapshot
 
 

@@ -77,6 +77,7 @@ class Aggregator:
     _snapshot: CatalogSnapshot | None = None
     _lock: asyncio.Lock | None = None
     _version: int = 0
+    _local_seen: list[UnifiedAIModel] | None = None
 
     def seed(self, stored: Sequence[UnifiedAIModel], statuses: Sequence[SourceStatus] = ()) -> None:
         """Start from what the store kept, so a restart with every upstream down serves it at once.
@@ -116,6 +117,8 @@ class Aggregator:
         async with self._lock:
             if not force and self.is_fresh():
                 return self.snapshot
+            previous = self.snapshot
+            changed = previous.refreshed_at == 0  # the first fetch always builds anew
             if self.api_root and self.client is not None:
                 key = self.api_key()
                 specs = list(self.sources)
@@ -124,8 +127,11 @@ class Aggregator:
                 )
                 now = datetime.now(UTC)
                 for spec, result in zip(specs, results, strict=True):
-                    self._record(spec, result, now)
-            self._snapshot = self._build(stale_ok=False)
+                    changed = self._record(spec, result, now) or changed
+            # Merging thousands of models takes a while: off the event loop, so pages stay responsive.
+            self._snapshot = await asyncio.to_thread(
+                self._build, stale_ok=False, previous=None if changed else previous
+            )
             return self._snapshot
 
     async def _fetch(self, spec: SourceSpec, key: str | None) -> object:
@@ -135,12 +141,13 @@ class Aggregator:
             self.client, spec, api_root=self.api_root, api_key=key, timeout=self.timeout, max_bytes=self.max_bytes
         )
 
-    def _record(self, spec: SourceSpec, result: object, now: datetime) -> None:
+    def _record(self, spec: SourceSpec, result: object, now: datetime) -> bool:
+        """Keep one source's answer; True when its data differs from the last good data."""
         memory = self._memory.setdefault(spec.name, _SourceMemory())
         previous = memory.status or SourceStatus(spec.name, spec.label)
         if isinstance(result, _Skip):
             memory.status = replace(previous, state="skipped", error=result.reason, last_attempt=now)
-            return
+            return False
         if isinstance(result, BaseException):
             if not isinstance(result, SourceError):
                 # A bug in a normalizer must not take the page down; it is reported like any failure.
@@ -149,15 +156,22 @@ class Aggregator:
             state: SourceState = "stale" if memory.last_good is not None else "failed"
             memory.status = replace(previous, state=state, error=error, last_attempt=now)
             log.warning("source %s %s: %s", spec.name, state, error)
-            return
+            return False
+        changed = result != memory.last_good
         memory.last_good = result
         count = len(result.facts) if isinstance(result, Normalized) else len(getattr(result, "services", {}))
         skipped = len(result.skipped) if isinstance(result, Normalized) else 0
         memory.status = SourceStatus(
             spec.name, spec.label, "ok", None, now, now, model_count=count, skipped_records=skipped
         )
+        return changed
 
-    def _build(self, *, stale_ok: bool) -> CatalogSnapshot:
+    def _build(self, *, stale_ok: bool, previous: CatalogSnapshot | None = None) -> CatalogSnapshot:
+        """The snapshot of what is known. With `previous` (no source's data changed since it), its
+        models and version are kept when the local engine's models and every source's state are
+        the same too: a refresh that brought nothing new costs no merge, no new query index and no
+        re-rendered page.
+        """
         contributions: list[SourceFacts] = []
         health: Health | None = None
         statuses: list[SourceStatus] = []
@@ -181,10 +195,21 @@ class Aggregator:
                 health = good
             elif isinstance(good, Normalized):
                 contributions.append(SourceFacts(spec.name, good.facts, spec.default_category, spec.rich))
-        models = merge_catalog([*self.builtin(), *local_models], contributions, health=health)
-        self._version += 1
         refreshed = 0.0 if stale_ok else self.clock()
+        if previous is not None and local_models == self._local_seen:
+            if _states(statuses) == _states(previous.statuses):
+                return CatalogSnapshot(previous.models, tuple(statuses), refreshed, previous.version)
+            self._version += 1
+            return CatalogSnapshot(previous.models, tuple(statuses), refreshed, self._version)
+        models = merge_catalog([*self.builtin(), *local_models], contributions, health=health)
+        self._local_seen = local_models
+        self._version += 1
         return CatalogSnapshot(tuple(models), tuple(statuses), refreshed, self._version)
+
+
+def _states(statuses: Sequence[SourceStatus]) -> list[tuple[str, str, str | None]]:
+    """What the page shows of the sources: which are degraded, and why."""
+    return [(s.name, s.state, s.error) for s in statuses]
 
 
 @dataclass(frozen=True)

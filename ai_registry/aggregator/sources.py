@@ -18,6 +18,8 @@ from ai_registry.aggregator.normalize import (
     parse_health,
 )
 
+_INLINE_JSON_BYTES = 256 * 1024
+
 
 class SourceError(Exception):
     """Why a source gave no usable data, in words a person can act on."""
@@ -95,7 +97,8 @@ async def fetch_json(
                 )
                 raise SourceError(f"HTTP {response.status_code} ({hint})" + (f": {detail}" if detail else ""))
             try:
-                return json.loads(body)
+                # A large listing (10,000 models is about 4 MB) is decoded off the event loop.
+                return await asyncio.to_thread(json.loads, body) if size > _INLINE_JSON_BYTES else json.loads(body)
             except json.JSONDecodeError as exc:
                 raise SourceError(f"malformed JSON: {exc.msg} at byte {exc.pos}") from exc
             except UnicodeDecodeError as exc:  # a ValueError without .msg/.pos
@@ -130,7 +133,8 @@ async def fetch_source(
         client, api_root + spec.path, timeout=timeout, max_bytes=max_bytes, headers=auth_headers(api_key)
     )
     try:
-        parsed = spec.parse(payload)
+        # Validating thousands of records takes a while: off the event loop, so pages stay responsive.
+        parsed = await asyncio.to_thread(spec.parse, payload)
     except ValueError as exc:
         raise SourceError(f"unexpected shape: {exc}") from exc
     if isinstance(parsed, Normalized) and not parsed.facts and parsed.skipped:

@@ -6,6 +6,8 @@ so a query is a single pass over a pre-sorted list with cheap checks.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,6 +19,7 @@ SORT_ORDERS: dict[str, str] = {"newest": "Newest", "oldest": "Oldest", "name": "
 DEFAULT_SORT: SortOrder = "newest"
 DEFAULT_CATEGORY = "All"
 MAX_QUERY_LENGTH = 200
+_CACHED_QUERIES = 64  # per catalog snapshot: recent searches, their tab counts and result lists
 
 
 def model_categories(model: UnifiedAIModel) -> frozenset[str]:
@@ -89,12 +92,39 @@ class _Entry:
     categories: frozenset[str]
 
 
+class _Lru(OrderedDict):
+    """A small least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, compute):
+        try:
+            self.move_to_end(key)
+            return self[key]
+        except KeyError:
+            value = self[key] = compute()
+            if len(self) > self.size:
+                self.popitem(last=False)
+            return value
+
+
 @dataclass
 class CatalogIndex:
-    """A catalog prepared for repeated queries."""
+    """A catalog prepared for repeated queries.
+
+    Each category's models are kept in each sort order, so a query without search words is a
+    look-up; searches and tab counts are remembered per query (an index lives as long as one
+    catalog snapshot), so switching tabs or sort orders over the same search does no scan at all.
+    """
 
     models: Sequence[UnifiedAIModel]
     _orders: dict[str, list[_Entry]] = field(init=False, repr=False)
+    _lists: dict[tuple[str, str], list[_Entry]] = field(init=False, repr=False)
+    _results: _Lru = field(init=False, repr=False)
+    _facets: _Lru = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         entries = {
@@ -103,24 +133,47 @@ class CatalogIndex:
         self._orders = {
             order: [entries[id(m)] for m in sort_models(self.models, order)] for order in SORT_ORDERS
         }
+        self._lists = {}
+        for order, ordered in self._orders.items():
+            self._lists[(order, "All")] = ordered
+            for category in MODEL_CATEGORIES:
+                self._lists[(order, category)] = [e for e in ordered if category in e.categories]
+        self._results = _Lru(_CACHED_QUERIES)
+        self._facets = _Lru(_CACHED_QUERIES)
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.models)
 
+    def _matches(self, category: str, terms: tuple[str, ...], sort: str) -> list[UnifiedAIModel]:
+        if sort not in SORT_ORDERS:
+            sort = DEFAULT_SORT
+        if category != "All" and category not in MODEL_CATEGORIES:
+            return []
+        entries = self._lists[(sort, category)]
+        if not terms:
+            return [e.model for e in entries]
+        return [e.model for e in entries if all(t in e.text for t in terms)]
+
     def query(self, *, category: str = "All", q: str = "", sort: str = DEFAULT_SORT) -> list[UnifiedAIModel]:
         """The models of `category` matching every word of `q`, in `sort` order."""
-        terms = search_terms(q)
-        entries = self._orders.get(sort) or self._orders[DEFAULT_SORT]
-        return [
-            e.model
-            for e in entries
-            if (category == "All" or category in e.categories) and all(t in e.text for t in terms)
-        ]
+        key = (category, tuple(search_terms(q)), sort)
+        with self._lock:
+            found = self._results.get_or(key, lambda: self._matches(*key))
+        return list(found)
 
     def facets(self, *, q: str = "") -> dict[str, int]:
         """How many models each category tab would show for the search `q`."""
-        terms = search_terms(q)
+        terms = tuple(search_terms(q))
+        with self._lock:
+            return dict(self._facets.get_or(terms, lambda: self._count(terms)))
+
+    def _count(self, terms: tuple[str, ...]) -> dict[str, int]:
         counts = dict.fromkeys(CATEGORIES, 0)
+        if not terms:
+            for category in CATEGORIES:
+                counts[category] = len(self._lists[(DEFAULT_SORT, category)])
+            return counts
         for e in self._orders[DEFAULT_SORT]:
             if all(t in e.text for t in terms):
                 counts["All"] += 1

@@ -121,13 +121,16 @@ def request_model_card(href: str) -> rx.Component:
                 class_name="text-sm text-slate-700",
             ),
             rx.el.span("Request a model →", class_name="text-sm font-medium text-indigo-700"),
+            rx.el.span("(opens in a new tab)", class_name="sr-only"),
             class_name="flex flex-col items-center justify-center gap-2 p-6 text-center",
         ),
         href=href,
         target="_blank",
         rel="noopener noreferrer",
         data_testid="request-model-card",
-        class_name="flex h-full min-h-[18rem] items-center justify-center rounded-xl border-2 border-dashed "
+        # As tall as a model card where cards sit side by side; compact on a phone, so the first
+        # model shows on the first screen.
+        class_name="flex h-full items-center justify-center rounded-xl border-2 border-dashed md:min-h-[18rem] "
         "border-slate-300 bg-white/60 hover:border-indigo-400 focus-visible:outline-2 "
         "focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
     )

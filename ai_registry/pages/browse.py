@@ -14,6 +14,30 @@ from ai_registry.state.views import StatusView
 FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
 
 
+PANEL_ID = "model-results"
+
+# The tabs follow the ARIA tabs pattern with manual activation: Tab enters the tab row at the
+# selected tab, the arrow keys, Home and End move between tabs, Enter or Space selects one.
+# Moving focus needs no server, so it is plain browser code.
+TABLIST_KEYS = rx.Var(
+    _js_expr="""((e) => {
+  const keys = ['ArrowRight', 'ArrowLeft', 'Home', 'End'];
+  if (!keys.includes(e.key)) return;
+  const tabs = [...e.currentTarget.querySelectorAll('[role=tab]')];
+  const i = tabs.indexOf(document.activeElement);
+  if (i < 0) return;
+  e.preventDefault();
+  const n = tabs.length;
+  const j = e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : (i + (e.key === 'ArrowRight' ? 1 : n - 1)) % n;
+  tabs[j].focus();
+})"""
+)
+
+
+def tab_id(category: str) -> str:
+    return f"tab-{category.lower()}"
+
+
 def category_tab(category: str) -> rx.Component:
     selected = BrowseState.category == category
     return rx.el.button(
@@ -28,8 +52,11 @@ def category_tab(category: str) -> rx.Component:
         ),
         role="tab",
         type="button",
+        id=tab_id(category),
         aria_selected=rx.cond(selected, "true", "false"),
-        data_testid=f"tab-{category.lower()}",
+        aria_controls=PANEL_ID,
+        tab_index=rx.cond(selected, 0, -1),
+        data_testid=tab_id(category),
         on_click=BrowseState.set_category(category),
         class_name=rx.cond(
             selected,
@@ -56,6 +83,7 @@ def header() -> rx.Component:
             rx.el.a(
                 "Learn more",
                 rx.icon("external-link", size=14),
+                rx.el.span(" (opens in a new tab)", class_name="sr-only"),
                 href=settings.learn_more_url,
                 target="_blank",
                 rel="noopener noreferrer",
@@ -64,7 +92,7 @@ def header() -> rx.Component:
                 + FOCUS,
             ),
             rx.el.label(
-                rx.el.span("Sort", class_name="sr-only"),
+                rx.el.span("Sort", class_name="text-sm text-slate-700"),
                 rx.el.select(
                     *[rx.el.option(label, value=value) for value, label in SORT_OPTIONS],
                     value=BrowseState.sort,
@@ -72,6 +100,7 @@ def header() -> rx.Component:
                     data_testid="sort-select",
                     class_name=f"rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm {FOCUS}",
                 ),
+                class_name="flex items-center gap-2",
             ),
             class_name="flex items-center gap-4",
         ),
@@ -173,32 +202,41 @@ def browse_page() -> rx.Component:
                     *[category_tab(c) for c in CATEGORIES],
                     role="tablist",
                     aria_label="Model categories",
+                    custom_attrs={"onKeyDown": TABLIST_KEYS},
                     class_name="flex flex-wrap gap-2",
                 ),
                 search_box(),
                 class_name="flex flex-col gap-3 lg:flex-row lg:items-center lg:justify-between",
             ),
-            rx.el.p(
-                BrowseState.total, " models",
-                class_name="text-sm text-slate-600",
-                data_testid="result-count",
-                aria_live="polite",
-            ),
             rx.el.div(
-                request_model_card(settings.request_model_url),
-                rx.cond(BrowseState.total > 0, rx.foreach(BrowseState.cards, model_card), empty_state()),
-                data_testid="model-grid",
-                class_name="grid grid-cols-1 gap-4 md:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4",
-            ),
-            rx.cond(
-                BrowseState.has_more,
-                rx.el.button(
-                    "Show more models",
-                    type="button",
-                    on_click=BrowseState.show_more,
-                    data_testid="show-more",
-                    class_name=f"self-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm {FOCUS}",
+                # The results' heading: screen readers can jump to it, and hear it change.
+                rx.el.h2(
+                    BrowseState.total, " models",
+                    class_name="text-sm font-normal text-slate-600",
+                    data_testid="result-count",
+                    aria_live="polite",
                 ),
+                rx.el.div(
+                    request_model_card(settings.request_model_url),
+                    rx.cond(BrowseState.total > 0, rx.foreach(BrowseState.cards, model_card), empty_state()),
+                    data_testid="model-grid",
+                    class_name="grid grid-cols-1 gap-4 md:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4",
+                ),
+                rx.cond(
+                    BrowseState.has_more,
+                    rx.el.button(
+                        "Show more models",
+                        type="button",
+                        on_click=BrowseState.show_more,
+                        data_testid="show-more",
+                        class_name="self-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm "
+                        + FOCUS,
+                    ),
+                ),
+                id=PANEL_ID,
+                role="tabpanel",
+                aria_labelledby="tab-" + BrowseState.category.lower(),
+                class_name="flex flex-col gap-5",
             ),
             class_name="flex flex-col gap-5",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlmodel import Session, delete, select
 
 from ai_registry.catalog.models import UnifiedAIModel
@@ -15,12 +16,13 @@ def save_catalog(*, session: Session, models: Sequence[UnifiedAIModel]) -> None:
     """Replace the stored catalog with `models` (kept in their order)."""
     session.exec(delete(CatalogModelRow))
     now = utcnow()
-    for position, model in enumerate(models):
-        session.add(
-            CatalogModelRow(
-                id=model.id, slug=model.slug, position=position, data=model.model_dump_json(), updated_at=now
-            )
-        )
+    rows = [
+        {"id": m.id, "slug": m.slug, "position": position, "data": m.model_dump_json(), "updated_at": now}
+        for position, m in enumerate(models)
+    ]
+    if rows:
+        # One executemany: ten thousand ORM objects took seconds; this takes a fraction of one.
+        session.execute(insert(CatalogModelRow), rows)
 
 
 def load_catalog(*, session: Session) -> list[UnifiedAIModel]:

@@ -379,11 +379,35 @@ async def test_ttl_cache(srv: ContractServer, client: httpx.AsyncClient, clock: 
     clock.advance(2)
     assert not aggregator.is_fresh()
     second = await aggregator.refresh()
-    assert second is not first and second.version > first.version
+    assert second is not first and second.refreshed_at > first.refreshed_at
     assert request_count(srv) == dict.fromkeys(SOURCE_PATHS, 2)
 
     await aggregator.refresh(force=True)
     assert request_count(srv) == dict.fromkeys(SOURCE_PATHS, 3)
+
+
+async def test_a_refresh_that_brings_nothing_new_keeps_the_catalog(
+    srv: ContractServer, client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    # The same models and version: no merge, no new query index, no page re-rendered for nothing.
+    aggregator = make(srv, client, clock, ttl=60.0)
+    first = await aggregator.refresh()
+    same = await aggregator.refresh(force=True)
+    assert same.models is first.models and same.version == first.version
+    assert same.refreshed_at >= first.refreshed_at
+
+    srv.registry_models = [FLUX]
+    grown = await aggregator.refresh(force=True)
+    assert grown.version > same.version and "flux-1-schnell" in by_id(grown)
+
+    # A failing source keeps its last good data, but the page must learn that it is stale.
+    srv.set_fault("/models", Fault(status=503))
+    failing = await aggregator.refresh(force=True)
+    assert failing.models is grown.models and failing.version > grown.version
+    assert status(failing, "chat").state == "stale"
+    srv.set_fault("/models", None)
+    recovered = await aggregator.refresh(force=True)
+    assert recovered.version > failing.version and status(recovered, "chat").state == "ok"
 
 
 async def test_cache_holds_failures_too(srv: ContractServer, client: httpx.AsyncClient, clock: FakeClock) -> None:

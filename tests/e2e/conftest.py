@@ -101,6 +101,8 @@ def app_server(upstream: ContractServer, tmp_path_factory: pytest.TempPathFactor
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
+        # Room for the 10,000-model registry listing of the scale tests (about 4.2 MB), still bounded.
+        "AI_REGISTRY_MAX_SOURCE_BYTES": "50000000",
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{Path(sys.executable).parent}"
         f"{os.pathsep}{os.environ.get('PATH', '')}",
     }

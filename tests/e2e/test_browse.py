@@ -161,6 +161,7 @@ def test_thumbnails_are_real_or_honestly_absent(page):
     image = card(page, "local-piper-en-us-joe").locator("img")
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("alt", re.compile(r".+"))
+    image.scroll_into_view_if_needed()  # thumbnails load lazily: this card sits below the fold
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
     )
