@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks._app import RunningApp, start_app, stop_app  # noqa: E402
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS  # noqa: E402
+from tests.support.app_process import CHROMIUM_ARGS, RunningApp, start_app, stop_app  # noqa: E402
 from tests.support.contract_server import ContractServer  # noqa: E402
 from tests.support.synthetic import synthetic_registry_models  # noqa: E402
 

@@ -1,0 +1,135 @@
+"""Start and stop the real app (`reflex run --env prod`) for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 300
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningApp:
+    """A started app: its URL, process, log and data folder."""
+
+    def __init__(self, url: str, process: subprocess.Popen, log_path: Path, data_dir: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log_path = log_path
+        self.data_dir = data_dir
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def set_upstream_key(data_dir: Path, key: str | None) -> None:
+    """Save (or with None, remove) the app's upstream API key in its database, as Developer settings does."""
+    with sqlite3.connect(data_dir / "registry.db") as db:
+        db.execute("DELETE FROM app_setting WHERE key = 'upstream_api_key'")
+        if key is not None:
+            db.execute(
+                "INSERT INTO app_setting (key, value, updated_at) VALUES ('upstream_api_key', ?, ?)",
+                (key, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
+            )
+
+
+def _wait_ready(url: str, process: subprocess.Popen, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode} before serving")
+        try:
+            ready = httpx.get(url + "/ping", timeout=2).status_code == 200
+            if ready and httpx.get(url + "/dashboard/ai-settings/", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not serve {url} within {STARTUP_TIMEOUT_S} s")
+
+
+def start_app(
+    *,
+    upstream_url: str,
+    upstream_key: str,
+    data_dir: Path,
+    log_path: Path,
+    extra_env: Mapping[str, str] = (),
+) -> RunningApp:
+    """Migrate a fresh data folder, save the upstream key there, and serve the app on a free loopback port.
+
+    The key is saved like Developer settings saves it (not through `AINATIVE_API_KEY`), so a test
+    can take it away while the app runs.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "AI_REGISTRY_DATA_DIR": str(data_dir),
+        "AINATIVE_API_BASE": upstream_url,
+        # Room for a 10,000-model upstream source in the scale tests and benchmarks.
+        "AI_REGISTRY_MAX_SOURCE_BYTES": "50000000",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{Path(sys.executable).parent}"
+        f"{os.pathsep}{os.environ.get('PATH', '')}",
+        **dict(extra_env),
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("AINATIVE_API_KEY", None)
+    subprocess.run([sys.executable, "-m", "ai_registry", "migrate"], cwd=ROOT, env=env, check=True)
+    set_upstream_key(data_dir, upstream_key)
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod",
+                "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    app = RunningApp(f"http://127.0.0.1:{port}", process, log_path, data_dir)
+    try:
+        _wait_ready(app.url, process, time.monotonic() + STARTUP_TIMEOUT_S)
+    except RuntimeError as exc:
+        stop_app(app)
+        raise RuntimeError(f"{exc}\n--- app log ---\n{app.log_tail()}") from None
+    return app
+
+
+def stop_app(app: RunningApp) -> None:
+    """Ctrl-C the whole process group, as a person would; kill it if it does not stop in 20 s."""
+    process = app.process
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
