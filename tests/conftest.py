@@ -37,3 +37,20 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     clear_process_caches()
     yield data_dir
     clear_process_caches()
+
+
+@pytest.fixture
+def migrated_db(isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The per-test database at the latest migration; run from the data folder so no `.env` leaks in."""
+    from ai_registry.store.migrate import upgrade
+
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(isolated_data_dir)
+    upgrade()
+    return isolated_data_dir
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """End-to-end tests run last: Playwright's sync API keeps an event loop running in this thread
+    until the session ends, and async tests after it could not start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -63,51 +63,78 @@ def key_notice() -> rx.Component:
     )
 
 
-def run_bar(run_label: str = "Run") -> rx.Component:
+def run_buttons(
+    *,
+    secondary: tuple[str, rx.EventHandler, str],
+    stop: tuple[str, str],
+    run: tuple[str, str | rx.Var, str],
+    show_price: bool = True,
+) -> rx.Component:
+    """Reset/Clear, then Run/Send, which turns into Cancel/Stop while a run is in flight.
+
+    `secondary` is (label, event, test id), `stop` (label, test id), `run` (icon, label, test id).
+    """
+    secondary_label, secondary_event, secondary_id = secondary
+    stop_label, stop_id = stop
+    run_icon, run_label, run_id = run
+    price = rx.el.span("· ", PlaygroundState.price_text, class_name="font-normal opacity-90")
     return rx.el.div(
-        key_notice(),
-        rx.el.div(
+        rx.el.button(
+            secondary_label,
+            type="button",
+            on_click=secondary_event,
+            disabled=PlaygroundState.running,
+            data_testid=secondary_id,
+            class_name=BUTTON_SECONDARY,
+        ),
+        rx.cond(
+            PlaygroundState.running,
             rx.el.button(
-                "Reset",
+                rx.icon("square", size=14),
+                stop_label,
                 type="button",
-                on_click=PlaygroundState.reset_form,
-                disabled=PlaygroundState.running,
-                data_testid="reset",
+                on_click=PlaygroundState.stop,
+                data_testid=stop_id,
                 class_name=BUTTON_SECONDARY,
             ),
-            rx.cond(
-                PlaygroundState.running,
-                rx.el.button(
-                    rx.icon("square", size=14),
-                    "Cancel",
-                    type="button",
-                    on_click=PlaygroundState.stop,
-                    data_testid="cancel-run",
-                    class_name=BUTTON_SECONDARY,
-                ),
-                rx.el.button(
-                    rx.icon("play", size=14),
-                    run_label,
-                    rx.el.span("· ", PlaygroundState.price_text, class_name="font-normal opacity-90"),
-                    type="button",
-                    on_click=PlaygroundState.run,
-                    disabled=PlaygroundState.has_errors,
-                    data_testid="run",
-                    class_name=BUTTON_PRIMARY,
-                ),
+            rx.el.button(
+                rx.icon(run_icon, size=14),
+                run_label,
+                *([price] if show_price else []),
+                type="button",
+                on_click=PlaygroundState.run,
+                disabled=PlaygroundState.has_errors,
+                data_testid=run_id,
+                class_name=BUTTON_PRIMARY,
             ),
-            class_name="flex flex-wrap items-center justify-end gap-2",
         ),
-        rx.el.div(
-            rx.cond(PlaygroundState.rate_text != "", rx.el.span(PlaygroundState.rate_text, data_testid="rate-text")),
-            ReactRouterLink.create(
-                "Request logs",
-                to=PlaygroundState.history_url,
-                data_testid="request-logs",
-                class_name="font-medium text-indigo-700 hover:underline",
-            ),
-            class_name="flex flex-wrap items-center justify-end gap-3 text-xs text-slate-700",
+        class_name="flex flex-wrap items-center justify-end gap-2",
+    )
+
+
+def run_links() -> rx.Component:
+    """The model's rate limit and its request log."""
+    return rx.el.div(
+        rx.cond(PlaygroundState.rate_text != "", rx.el.span(PlaygroundState.rate_text, data_testid="rate-text")),
+        ReactRouterLink.create(
+            "Request logs",
+            to=PlaygroundState.history_url,
+            data_testid="request-logs",
+            class_name="font-medium text-indigo-700 hover:underline",
         ),
+        class_name="flex flex-wrap items-center justify-end gap-3 text-xs text-slate-700",
+    )
+
+
+def run_bar(run_label: str | rx.Var = "Run") -> rx.Component:
+    return rx.el.div(
+        key_notice(),
+        run_buttons(
+            secondary=("Reset", PlaygroundState.reset_form, "reset"),
+            stop=("Cancel", "cancel-run"),
+            run=("play", run_label, "run"),
+        ),
+        run_links(),
         class_name="flex flex-col gap-2 border-t border-slate-100 pt-3",
     )
 

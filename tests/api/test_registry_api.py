@@ -12,6 +12,9 @@ from ai_registry.backend import build_backend
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 
+# Each test works on its own migrated database (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("migrated_db")
+
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:

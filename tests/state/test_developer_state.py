@@ -20,6 +20,9 @@ from ai_registry.store.app_settings import UPSTREAM_API_KEY, get_app_setting, ma
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import ApiKey
 
+# Each test works on its own migrated database (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("migrated_db")
+
 UPSTREAM_SECRET = "sk-live-0123456789abcdef"
 
 

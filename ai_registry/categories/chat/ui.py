@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.form import FOCUS
 from ai_registry.components.playground import (
-    BUTTON_PRIMARY,
-    BUTTON_SECONDARY,
     PANEL,
     generated_inputs,
     key_notice,
     progress,
+    run_buttons,
     run_error,
+    run_links,
 )
 from ai_registry.state.playground import ChatMessage, PlaygroundState
 
@@ -61,47 +60,13 @@ def composer() -> rx.Component:
             PlaygroundState.errors.contains("chat"),
             rx.el.p(PlaygroundState.errors["chat"].to(str), role="alert", class_name="text-sm text-red-700"),
         ),
-        rx.el.div(
-            rx.el.button(
-                "Clear",
-                type="button",
-                on_click=PlaygroundState.clear_chat,
-                disabled=PlaygroundState.running,
-                data_testid="chat-clear",
-                class_name=BUTTON_SECONDARY,
-            ),
-            rx.cond(
-                PlaygroundState.running,
-                rx.el.button(
-                    rx.icon("square", size=14),
-                    "Stop",
-                    type="button",
-                    on_click=PlaygroundState.stop,
-                    data_testid="chat-stop",
-                    class_name=BUTTON_SECONDARY,
-                ),
-                rx.el.button(
-                    rx.icon("send", size=14),
-                    "Send",
-                    type="button",
-                    on_click=PlaygroundState.run,
-                    disabled=PlaygroundState.has_errors,
-                    data_testid="chat-send",
-                    class_name=BUTTON_PRIMARY,
-                ),
-            ),
-            class_name="flex justify-end gap-2",
+        run_buttons(
+            secondary=("Clear", PlaygroundState.clear_chat, "chat-clear"),
+            stop=("Stop", "chat-stop"),
+            run=("send", "Send", "chat-send"),
+            show_price=False,
         ),
-        rx.el.div(
-            rx.cond(PlaygroundState.rate_text != "", rx.el.span(PlaygroundState.rate_text)),
-            ReactRouterLink.create(
-                "Request logs",
-                to=PlaygroundState.history_url,
-                data_testid="request-logs",
-                class_name="font-medium text-indigo-700 hover:underline",
-            ),
-            class_name="flex justify-end gap-3 text-xs text-slate-700",
-        ),
+        run_links(),
         class_name="flex flex-col gap-2",
     )
 
