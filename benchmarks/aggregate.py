@@ -147,6 +147,20 @@ async def warm(srv: ContractServer, count: int, runs: int) -> None:
             shown = len(index_for(current).query(**QUERY))
             times.append(time.perf_counter() - started)
 
+        # The index remembers recent results; a query never asked before shows the real scan cost.
+        fresh_queries = [
+            {"category": c, "q": q, "sort": o}
+            for q in _ADJECTIVES
+            for c in ("All", "Image", "Video", "Audio", "Coding", "Embedding")
+            for o in ("newest", "oldest", "name")
+        ][:runs]
+        uncached = []
+        for query in fresh_queries:
+            started = time.perf_counter()
+            current = await aggregator.refresh()
+            index_for(current).query(**query)
+            uncached.append(time.perf_counter() - started)
+
     target = WARM_TARGETS_MS[count]
     median_ms, p95_ms = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
     print(f"Warm list, {len(snapshot.models):,} models ({count:,} synthetic + built-in), {runs} runs")
@@ -156,8 +170,13 @@ async def warm(srv: ContractServer, count: int, runs: int) -> None:
     )
     print(f"  query category={QUERY['category']} q={QUERY['q']!r} sort={QUERY['sort']} -> {shown:,} models")
     print(
-        f"  time: median {median_ms:.2f} ms, p95 {p95_ms:.2f} ms  (target < {target:g} ms; "
-        f"median is {median_ms / target:.0%} of it)  -> {'OK' if p95_ms < target else 'MISSED'}"
+        f"  repeated query: median {median_ms:.2f} ms, p95 {p95_ms:.2f} ms  (target < {target:g} ms)  "
+        f"-> {'OK' if p95_ms < target else 'MISSED'}"
+    )
+    fresh_median, fresh_p95 = statistics.median(uncached) * 1000, percentile(uncached, 0.95) * 1000
+    print(
+        f"  {len(uncached)} different queries, none asked before: median {fresh_median:.2f} ms, "
+        f"p95 {fresh_p95:.2f} ms  (target < {target:g} ms)  -> {'OK' if fresh_p95 < target else 'MISSED'}"
     )
 
 

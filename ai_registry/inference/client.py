@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from ai_registry.categories import FilePart, RequestSpec, safe_filename
 from ai_registry.categories.request import build_request, category_name
 from ai_registry.inference import errors, rate_limit
 from ai_registry.inference.errors import RunError
+from ai_registry.inference.local_transport import InProcessTransport, local_engine_app
 from ai_registry.inference.media import (
     MEDIA_TYPES,
     Base64FieldExtractor,
@@ -127,130 +127,6 @@ def expected_output_kind(model: UnifiedAIModel) -> str:
         route = model.endpoint.rstrip("/")
         return "audio" if route.endswith("/speech") else "text"
     return {"chat": "chat", "embedding": "json", "image": "image", "video": "video"}.get(name, "json")
-
-
-# --------------------------------------------------------------------------------------------------
-# The local engine, in-process
-
-
-class InProcessTransport(httpx.AsyncBaseTransport):
-    """Sends requests to an ASGI app in this process and streams its answer as the app sends it.
-
-    httpx's own `ASGITransport` returns only once the whole body is there, which would hold back a
-    streamed chat answer until its last token; this one hands over each piece as it is sent and tells
-    the app the client went away when the response is closed early.
-    """
-
-    def __init__(self, app: Callable[..., Awaitable[None]], *, buffered_pieces: int = 32) -> None:
-        self.app = app
-        self._buffered = buffered_pieces
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": request.method,
-            "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "scheme": request.url.scheme,
-            "path": request.url.path,
-            "raw_path": request.url.raw_path.split(b"?")[0],
-            "query_string": request.url.query,
-            "server": (request.url.host, request.url.port or 80),
-            "client": ("127.0.0.1", 0),
-            "root_path": "",
-        }
-        body = request.stream.__aiter__()
-        body_done = False
-        ended = False
-        disconnected = asyncio.Event()
-        started: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        pieces: asyncio.Queue[Any] = asyncio.Queue(self._buffered)
-        end = object()
-
-        async def receive() -> dict[str, Any]:
-            nonlocal body_done
-            if not body_done:
-                try:
-                    chunk = await body.__anext__()
-                except StopAsyncIteration:
-                    body_done = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
-                return {"type": "http.request", "body": bytes(chunk), "more_body": True}
-            await disconnected.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal ended
-            if message["type"] == "http.response.start":
-                if not started.done():
-                    started.set_result(message)
-            elif message["type"] == "http.response.body" and not disconnected.is_set():
-                if message.get("body"):
-                    await pieces.put(bytes(message["body"]))
-                if not message.get("more_body", False):
-                    ended = True
-                    await pieces.put(end)
-
-        async def serve() -> None:
-            try:
-                await self.app(scope, receive, send)
-            except Exception as exc:
-                if not started.done():
-                    started.set_exception(exc)
-                    return
-                log.warning("the local engine failed after it began to answer: %s", exc)
-            if not started.done():
-                started.set_exception(RuntimeError("the local engine sent no response"))
-            elif not ended:
-                await pieces.put(end)
-
-        task = asyncio.ensure_future(serve())
-
-        async def close() -> None:
-            disconnected.set()
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-
-        try:
-            start = await asyncio.shield(started)
-        except BaseException:
-            await close()
-            raise
-
-        class _Body(httpx.AsyncByteStream):
-            async def __aiter__(self) -> AsyncIterator[bytes]:
-                while True:
-                    piece = await pieces.get()
-                    if piece is end:
-                        return
-                    yield piece
-
-            async def aclose(self) -> None:
-                await close()
-
-        return httpx.Response(start["status"], headers=start.get("headers", []), stream=_Body())
-
-
-async def _trusted_caller() -> str:
-    return "in-process"
-
-
-@lru_cache(maxsize=1)
-def local_engine_app() -> Any:
-    """A FastAPI app with the local engine's routes; the key check is skipped (the caller is this app)."""
-    from fastapi import FastAPI
-
-    from ai_registry.local.api import build_local_router
-    from ai_registry.local.auth import require_api_key
-
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.include_router(build_local_router())
-    app.dependency_overrides[require_api_key] = _trusted_caller
-    return app
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1013,12 +889,10 @@ async def run_and_record(
 
 
 __all__ = [
-    "InProcessTransport",
     "RunError",
     "RunResult",
     "expected_output_kind",
     "is_local",
-    "local_engine_app",
     "new_run_id",
     "run_and_record",
     "run_model",

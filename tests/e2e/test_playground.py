@@ -168,9 +168,12 @@ def test_chat_streams_before_the_answer_ends(page, upstream):
     page.get_by_test_id("chat-input").fill("tell me about the sea and the sky and the wind")
     page.get_by_test_id("chat-send").click()
     answer = page.get_by_test_id("message-assistant").last
-    expect(answer).not_to_be_empty(timeout=20_000)
-    # Text is on screen while the stream is still open (Stop is still offered).
+    # The first words are on screen while the stream is still open: Stop is offered and the
+    # answer's last word has not arrived yet.
+    expect(answer).to_contain_text("Echo:", timeout=20_000)
+    partial = answer.inner_text()
     assert page.get_by_test_id("chat-stop").is_visible()
+    assert "wind" not in partial, partial
     expect(page.get_by_test_id("chat-send")).to_be_visible(timeout=30_000)
     expect(answer).to_contain_text("wind")
     page.get_by_test_id("chat-clear").click()

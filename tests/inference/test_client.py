@@ -485,7 +485,7 @@ async def test_in_process_transport_streams_and_reports_disconnects() -> None:
     from starlette.responses import StreamingResponse
     from starlette.routing import Route
 
-    from ai_registry.inference.client import InProcessTransport
+    from ai_registry.inference.local_transport import InProcessTransport
 
     finished: list[str] = []
 

@@ -38,6 +38,19 @@ def conversation() -> rx.Component:
             rx.foreach(PlaygroundState.messages, bubble),
             rx.el.p("Start the conversation below.", class_name="text-sm text-slate-600"),
         ),
+        # The answer as it streams in; it joins the conversation when the run ends.
+        rx.cond(
+            PlaygroundState.running,
+            rx.el.div(
+                rx.el.p("Model", class_name="text-xs font-semibold text-slate-600"),
+                rx.el.p(
+                    rx.cond(PlaygroundState.partial != "", PlaygroundState.partial, "…"),
+                    class_name="whitespace-pre-wrap text-sm leading-relaxed",
+                ),
+                data_testid="message-assistant",
+                class_name="mr-auto max-w-[85%] rounded-lg border border-slate-200 bg-white p-3",
+            ),
+        ),
         data_testid="conversation",
         aria_live="polite",
         class_name="flex max-h-[28rem] min-h-[12rem] flex-col gap-3 overflow-y-auto rounded-lg bg-slate-50 p-3",
