@@ -45,12 +45,18 @@ def onnx_session(path: Path, threads: int) -> Any:
 def lower_thread_priority(nice: int) -> None:
     """Raise the calling thread's nice value (Linux: per thread), so the event loop wins the CPU.
 
-    The models still use every idle cycle; they only yield sooner when the loop has work.
+    The models still use every idle cycle; they only yield when anything else has work.
     """
     if nice <= 0 or not hasattr(os, "setpriority"):
         return
+    tid = threading.get_native_id()
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        os.setpriority(os.PRIO_PROCESS, tid, nice)
+    # SCHED_IDLE: run only on cycles nothing else wants, so a busy model never delays a click.
+    # Threads the libraries start from this thread inherit it.
+    if hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
 
 
 class ModelUnavailable(Exception):
