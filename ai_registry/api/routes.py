@@ -1,4 +1,7 @@
-"""`/api/models`, `/api/models/{slug}` and `/api/models/{slug}/readme`: public reads of the catalog.
+"""`/api/models`, `/api/models/{slug}` and `/api/models/{slug}/readme`: the catalog for tools and scripts.
+
+Every route needs one of this server's API keys (Developer settings), as `Authorization: Bearer`
+or `X-API-Key`; the OpenAPI document itself stays public.
 
 Filtering, search and sorting are the gallery's own (`CatalogIndex`), so the API and the page
 always agree; bad `category` and `sort` values fall back to the defaults exactly as in the gallery.
@@ -6,9 +9,10 @@ always agree; bad `category` and `sort` values fall back to the defaults exactly
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -22,6 +26,8 @@ from ai_registry.catalog.query import (
     parse_query,
     parse_sort,
 )
+from ai_registry.local.auth import api_key_from_headers
+from ai_registry.store.api_keys import verify_api_key
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -54,6 +60,21 @@ class MarkdownResponse(PlainTextResponse):
 
 
 NOT_FOUND = {404: {"model": ErrorDetail, "description": "No model has this slug."}}
+UNAUTHORIZED = {401: {"model": ErrorDetail, "description": "No API key, or a wrong or revoked one."}}
+
+
+async def require_registry_key(request: Request) -> None:
+    """A key created in Developer settings, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
+    key = api_key_from_headers(request.headers)
+    if not key:
+        raise HTTPException(
+            401,
+            "Missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
+            "(create one in Developer settings).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not await asyncio.to_thread(verify_api_key, key):  # a database lookup, off the event loop
+        raise HTTPException(401, "Incorrect or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
 
 
 async def _model_or_404(slug: str) -> UnifiedAIModel:
@@ -65,8 +86,10 @@ async def _model_or_404(slug: str) -> UnifiedAIModel:
 
 
 def build_registry_router() -> APIRouter:
-    """The registry's read-only routes; reads need no key and follow the catalog's refresh TTL."""
-    router = APIRouter(prefix="/api", tags=["registry"])
+    """The registry's read-only routes; each needs an API key and follows the catalog's refresh TTL."""
+    router = APIRouter(
+        prefix="/api", tags=["registry"], dependencies=[Depends(require_registry_key)], responses=UNAUTHORIZED
+    )
 
     @router.get("/models", response_model=ModelPage, summary="List models")
     async def list_models(

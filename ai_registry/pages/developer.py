@@ -448,7 +448,7 @@ def api_link(label: str, href: str, note: str) -> rx.Component:
 def registry_api_section() -> rx.Component:
     return section(
         "Machine-readable registry",
-        "Every model of this registry as JSON, for tools and scripts. Reading it needs no key.",
+        "Every model of this registry as JSON, for tools and scripts, with one of the keys above.",
         rx.el.ul(
             api_link("GET /api/models", "/api/models", "with category, q, sort, page and per_page"),
             api_link("GET /api/models/{slug}", "/api/models/gpt-4", "one model in full"),

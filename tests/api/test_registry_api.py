@@ -11,15 +11,41 @@ from ai_registry.aggregator.runtime import catalog_index
 from ai_registry.backend import build_backend
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.store.api_keys import create_api_key, revoke_api_key
+from ai_registry.store.db import session_scope
 
 # Each test works on its own migrated database (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
 
+def new_key(name: str = "tests") -> tuple[int, str]:
+    with session_scope() as session:
+        row, raw = create_api_key(session=session, name=name)
+        return row.id, raw
+
+
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    with TestClient(build_backend()) as client:
+    """A client that sends a valid key of this server with every request."""
+    _id, raw = new_key()
+    with TestClient(build_backend(), headers={"Authorization": f"Bearer {raw}"}) as client:
         yield client
+
+
+def test_every_route_needs_a_key() -> None:
+    key_id, raw = new_key("script")
+    with TestClient(build_backend()) as anonymous:
+        for path in ("/api/models", "/api/models/gpt-4", "/api/models/gpt-4/readme"):
+            response = anonymous.get(path)
+            assert response.status_code == 401 and "Missing API key" in response.json()["detail"]
+            assert anonymous.get(path, headers={"Authorization": "Bearer air_wrong"}).status_code == 401
+            assert anonymous.get(path, headers={"X-API-Key": raw}).status_code == 200
+            assert anonymous.get(path, headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+        with session_scope() as session:
+            assert revoke_api_key(session=session, key_id=key_id)
+        assert anonymous.get("/api/models", headers={"X-API-Key": raw}).status_code == 401
+        # The document that describes the API stays readable without a key.
+        assert anonymous.get("/openapi.json").status_code == 200
 
 
 def all_slugs(client: TestClient, **params) -> list[str]:

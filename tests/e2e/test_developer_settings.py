@@ -169,15 +169,35 @@ def test_upstream_key_is_saved_masked_used_and_removed(page, restore_upstream_ke
     assert page.js_errors == []
 
 
-def test_registry_api_is_served_with_its_openapi_document(app_server):
-    body = httpx.get(app_server.url + "/api/models", params={"category": "audio", "per_page": 2}, timeout=10).json()
+def test_a_created_key_opens_the_registry_api_and_the_local_engine(page, app_server):
+    open_settings(page)
+    page.get_by_test_id("key-name-input").fill("api script")
+    page.get_by_test_id("create-key").click()
+    raw = page.get_by_test_id("new-key-value").inner_text()
+    auth = {"Authorization": f"Bearer {raw}"}
+    url = app_server.url
+
+    assert httpx.get(url + "/api/models", timeout=10).status_code == 401
+    body = httpx.get(url + "/api/models", params={"category": "audio", "per_page": 2}, headers=auth, timeout=10).json()
     assert body["category"] == "Audio" and body["per_page"] == 2 and len(body["models"]) == 2
     assert body["total"] >= 3
-    model = httpx.get(app_server.url + "/api/models/tts", timeout=10).json()
+    model = httpx.get(url + "/api/models/tts", headers={"X-API-Key": raw}, timeout=10).json()
     assert model["slug"] == "tts" and model["readme"]
-    readme = httpx.get(app_server.url + "/api/models/tts/readme", timeout=10)
+    readme = httpx.get(url + "/api/models/tts/readme", headers=auth, timeout=10)
     assert readme.headers["content-type"].startswith("text/markdown")
-    missing = httpx.get(app_server.url + "/api/models/nope", timeout=10)
+    missing = httpx.get(url + "/api/models/nope", headers=auth, timeout=10)
     assert missing.status_code == 404 and missing.json()["detail"]
-    paths = httpx.get(app_server.url + "/openapi.json", timeout=10).json()["paths"]
+    paths = httpx.get(url + "/openapi.json", timeout=10).json()["paths"]
     assert {"/api/models", "/api/models/{slug}", "/api/models/{slug}/readme"} <= set(paths)
+
+    # The same key runs the local engine, OpenAI-style; revoking it closes both at once.
+    embed = {"model": "all-minilm-l6-v2", "input": ["hello"]}
+    assert httpx.post(url + "/v1/embeddings", json=embed, timeout=60).status_code == 401
+    assert len(httpx.post(url + "/v1/embeddings", json=embed, headers=auth, timeout=60).json()["data"]) == 1
+    page.get_by_test_id("dismiss-new-key").click()
+    row = key_row(page, "api script")
+    row.get_by_test_id("revoke-key").click()
+    row.get_by_test_id("confirm-revoke").click()
+    expect(key_row(page, "api script")).to_have_count(0)
+    assert httpx.get(url + "/api/models", headers=auth, timeout=10).status_code == 401
+    assert httpx.post(url + "/v1/embeddings", json=embed, headers=auth, timeout=60).status_code == 401
