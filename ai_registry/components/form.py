@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from ai_registry.components.media import media_view
 from ai_registry.state.playground import UPLOAD_ID, FieldView, PlaygroundState
 
 FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
@@ -270,37 +271,14 @@ def upload_zone() -> rx.Component:
         rx.cond(
             PlaygroundState.upload_name != "",
             rx.el.div(
-                rx.match(
+                media_view(
                     PlaygroundState.upload_kind,
-                    (
-                        "image",
-                        rx.el.img(
-                            src=PlaygroundState.upload_preview,
-                            alt="Uploaded image preview",
-                            data_testid="upload-preview",
-                            class_name="h-20 w-20 rounded object-cover",
-                        ),
-                    ),
-                    (
-                        "audio",
-                        rx.el.audio(
-                            src=PlaygroundState.upload_preview,
-                            controls=True,
-                            data_testid="upload-preview",
-                            class_name="h-10",
-                        ),
-                    ),
-                    (
-                        "video",
-                        rx.el.video(
-                            src=PlaygroundState.upload_preview,
-                            controls=True,
-                            muted=True,
-                            data_testid="upload-preview",
-                            class_name="h-20",
-                        ),
-                    ),
-                    rx.fragment(),
+                    PlaygroundState.upload_preview,
+                    alt="Preview of the uploaded file",
+                    testid="upload-preview",
+                    image_class="h-20 w-20 rounded object-cover",
+                    video_class="h-20",
+                    audio_class="h-10",
                 ),
                 rx.el.span(PlaygroundState.upload_name, class_name="flex-1 text-sm", data_testid="upload-name"),
                 rx.el.button(

@@ -7,6 +7,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
 from ai_registry.components.form import FOCUS, form_field, upload_zone
+from ai_registry.components.media import media_view
 from ai_registry.state.playground import PlaygroundState
 
 PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-5"
@@ -197,35 +198,15 @@ def media_result() -> rx.Component:
     return rx.cond(
         PlaygroundState.output_url != "",
         rx.el.div(
-            rx.match(
+            media_view(
                 PlaygroundState.output_kind,
-                (
-                    "image",
-                    rx.el.img(
-                        src=PlaygroundState.output_url,
-                        alt="Generated image",
-                        data_testid="result-image",
-                        class_name="max-h-[32rem] w-full rounded-lg bg-slate-100 object-contain",
-                    ),
-                ),
-                (
-                    "video",
-                    rx.el.video(
-                        src=PlaygroundState.output_url,
-                        controls=True,
-                        loop=True,
-                        plays_inline=True,
-                        data_testid="result-video",
-                        class_name="w-full rounded-lg bg-black",
-                    ),
-                ),
-                (
-                    "audio",
-                    rx.el.audio(
-                        src=PlaygroundState.output_url, controls=True, data_testid="result-audio", class_name="w-full"
-                    ),
-                ),
-                rx.fragment(),
+                PlaygroundState.output_url,
+                alt="Output of this run",
+                testid="result",
+                image_class="max-h-[32rem] w-full rounded-lg bg-slate-100 object-contain",
+                video_class="w-full rounded-lg bg-black",
+                audio_class="w-full",
+                loop=True,
             ),
             rx.el.a(
                 rx.icon("download", size=14),

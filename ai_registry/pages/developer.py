@@ -32,6 +32,21 @@ DANGER_OUTLINE = (
 CODE = "rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800"
 
 
+def error_or_hint(invalid, error, field_id: str, hint: str) -> rx.Component:
+    """Under a field: its error (announced) while it is invalid, else the hint; ids for aria-describedby."""
+    return rx.cond(
+        invalid,
+        rx.el.p(
+            error,
+            id=f"{field_id}-error",
+            role="alert",
+            data_testid=f"{field_id}-error",
+            class_name="text-sm font-medium text-red-800",
+        ),
+        rx.el.p(hint, id=f"{field_id}-hint", class_name="text-xs text-slate-600"),
+    )
+
+
 def section(title: str, description: str, *children: rx.Component, testid: str) -> rx.Component:
     heading_id = f"{testid}-title"
     return rx.el.section(
@@ -88,20 +103,11 @@ def create_key_form() -> rx.Component:
                 data_testid="key-name-input",
                 class_name=INPUT + " border-slate-300",
             ),
-            rx.cond(
+            error_or_hint(
                 invalid,
-                rx.el.p(
-                    DeveloperState.key_name_error,
-                    id="key-name-error",
-                    role="alert",
-                    data_testid="key-name-error",
-                    class_name="text-sm font-medium text-red-800",
-                ),
-                rx.el.p(
-                    "Name it after the app or script that will use it, so you know what breaks if you revoke it.",
-                    id="key-name-hint",
-                    class_name="text-xs text-slate-600",
-                ),
+                DeveloperState.key_name_error,
+                "key-name",
+                "Name it after the app or script that will use it, so you know what breaks if you revoke it.",
             ),
             rx.el.button(
                 rx.icon("key-round", size=16),
@@ -127,7 +133,9 @@ def new_key_box() -> rx.Component:
                 rx.icon("triangle-alert", size=18, class_name="mt-0.5 shrink-0 text-amber-700"),
                 rx.el.div(
                     rx.el.p(
-                        "Copy your new key “", DeveloperState.new_key_name, "” now",
+                        "Copy your new key “",
+                        DeveloperState.new_key_name,
+                        "” now",
                         class_name="font-semibold text-amber-950",
                     ),
                     rx.el.p(
@@ -297,9 +305,7 @@ def upstream_status() -> rx.Component:
             ),
             rx.el.p(
                 rx.icon("circle-alert", size=16, class_name="shrink-0 text-amber-700"),
-                rx.el.span(
-                    "No key: models of the AINative API cannot run. The local engine's models still work."
-                ),
+                rx.el.span("No key: models of the AINative API cannot run. The local engine's models still work."),
                 class_name="flex items-start gap-2",
             ),
         ),
@@ -341,20 +347,11 @@ def upstream_form() -> rx.Component:
                 data_testid="upstream-key-input",
                 class_name=INPUT + " border-slate-300 font-mono",
             ),
-            rx.cond(
+            error_or_hint(
                 invalid,
-                rx.el.p(
-                    DeveloperState.upstream_error,
-                    id="upstream-key-error",
-                    role="alert",
-                    data_testid="upstream-key-error",
-                    class_name="text-sm font-medium text-red-800",
-                ),
-                rx.el.p(
-                    "Kept on the server and never sent back to the browser: only a masked form is shown.",
-                    id="upstream-key-hint",
-                    class_name="text-xs text-slate-600",
-                ),
+                DeveloperState.upstream_error,
+                "upstream-key",
+                "Kept on the server and never sent back to the browser: only a masked form is shown.",
             ),
             rx.el.button(
                 rx.icon("save", size=16),

@@ -7,6 +7,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.form import FOCUS
 from ai_registry.components.layout import page_shell
+from ai_registry.components.media import media_view
 from ai_registry.state.runs import RunsState, RunView
 
 PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-5"
@@ -60,12 +61,12 @@ def selected_run() -> rx.Component:
             ),
             rx.el.p(run.created, " · ", run.duration, " · ", run.cost, class_name="text-sm text-slate-700"),
             rx.cond(run.error != "", rx.el.p(run.error, role="alert", class_name="text-sm text-red-800")),
-            rx.match(
+            media_view(
                 run.output_kind,
-                ("image", rx.el.img(src=run.output_url, alt="Run output", class_name="max-h-96 rounded-lg")),
-                ("video", rx.el.video(src=run.output_url, controls=True, class_name="max-h-96 rounded-lg bg-black")),
-                ("audio", rx.el.audio(src=run.output_url, controls=True)),
-                rx.fragment(),
+                run.output_url,
+                alt="Output of this run",
+                image_class="max-h-96 rounded-lg",
+                video_class="max-h-96 rounded-lg bg-black",
             ),
             rx.el.div(
                 ReactRouterLink.create("Load into form", to=run.load_url, data_testid="load-run", class_name=LINK),

@@ -1,0 +1,44 @@
+"""One player for any media file: an image, a video with controls, or an audio player."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def media_view(
+    kind,
+    url,
+    *,
+    alt: str,
+    testid: str | None = None,
+    image_class: str = "",
+    video_class: str = "",
+    audio_class: str = "",
+    loop: bool = False,
+) -> rx.Component:
+    """`kind` is "image", "video" or "audio" (anything else renders nothing). `testid` gets the kind
+    appended (`result` -> `result-image`), unless it is already complete (`upload-preview`)."""
+
+    def marks(which: str) -> dict[str, str]:
+        if testid is None:
+            return {}
+        return {"data_testid": testid if testid.endswith("preview") else f"{testid}-{which}"}
+
+    return rx.match(
+        kind,
+        ("image", rx.el.img(src=url, alt=alt, class_name=image_class, **marks("image"))),
+        (
+            "video",
+            rx.el.video(
+                src=url,
+                controls=True,
+                loop=loop,
+                plays_inline=True,
+                aria_label=alt,
+                class_name=video_class,
+                **marks("video"),
+            ),
+        ),
+        ("audio", rx.el.audio(src=url, controls=True, aria_label=alt, class_name=audio_class, **marks("audio"))),
+        rx.fragment(),
+    )
