@@ -237,6 +237,20 @@ def _parse_json(body: bytes, status: int | None) -> Any:
 # One call
 
 
+async def _feed_in_pieces(first: bytes, rest: AsyncIterator[bytes], feed: Callable[[bytes], None]) -> None:
+    """Hand a streamed body to `feed` in pieces of about `DECODE_PIECE_BYTES`, each in a worker thread
+    (decoding megabytes of base64 must not hold up the event loop)."""
+    pending = bytearray(first)
+    async for chunk in rest:
+        pending += chunk
+        if len(pending) >= DECODE_PIECE_BYTES:
+            piece = bytes(pending)
+            pending.clear()
+            await asyncio.to_thread(feed, piece)
+    if pending:
+        await asyncio.to_thread(feed, bytes(pending))
+
+
 class _Call:
     """The state of one request: what was sent, what came back so far."""
 
@@ -599,17 +613,8 @@ class _Call:
 
     async def _media_from_json(self, first: bytes, rest: AsyncIterator[bytes]) -> _Output:
         extractor = Base64FieldExtractor(media_dir(), self.run_id, max_json_bytes=MAX_JSON_BYTES)
-        pending = bytearray(first)
         try:
-            async for chunk in rest:
-                pending += chunk
-                if len(pending) >= DECODE_PIECE_BYTES:
-                    piece = bytes(pending)
-                    pending.clear()
-                    await asyncio.to_thread(extractor.feed, piece)
-            if pending:
-                await asyncio.to_thread(extractor.feed, bytes(pending))
-                pending.clear()
+            await _feed_in_pieces(first, rest, extractor.feed)
             extracted = await asyncio.to_thread(extractor.finish)
         except BaseException:
             extractor.abort()
@@ -625,15 +630,8 @@ class _Call:
 
     async def _media_from_bytes(self, first: bytes, rest: AsyncIterator[bytes]) -> _Output:
         writer = RawMediaWriter(media_dir(), self.run_id)
-        pending = bytearray(first)
         try:
-            async for chunk in rest:
-                pending += chunk
-                if len(pending) >= DECODE_PIECE_BYTES:
-                    piece = bytes(pending)
-                    pending.clear()
-                    await asyncio.to_thread(writer.feed, piece)
-            writer.feed(bytes(pending))
+            await _feed_in_pieces(first, rest, writer.feed)
             media = await asyncio.to_thread(writer.finish)
         except BaseException:
             writer.abort()
