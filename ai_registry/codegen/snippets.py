@@ -266,6 +266,17 @@ def _py_stream_call(spec: RequestSpec) -> list[str]:
     ]
 
 
+def _script_headers(spec: RequestSpec, api_key: str | None) -> dict[str, str]:
+    """Headers a Python or JavaScript snippet sets itself (their HTTP libraries add multipart's)."""
+    headers: dict[str, str] = {}
+    if spec.json is not None:
+        headers["Content-Type"] = "application/json"
+    if spec.accept:
+        headers["Accept"] = spec.accept
+    headers["Authorization"] = _authorization(api_key)
+    return headers
+
+
 def python_snippet(
     model: UnifiedAIModel,
     values: Mapping[str, Any] | None = None,
@@ -276,12 +287,7 @@ def python_snippet(
 ) -> str:
     """A runnable httpx script: chat streams with `client.stream`, media is saved to a file."""
     spec, url = _prepare(model, values, base_url, prefix)
-    headers: dict[str, str] = {}
-    if spec.json is not None:
-        headers["Content-Type"] = "application/json"
-    if spec.accept:
-        headers["Accept"] = spec.accept
-    headers["Authorization"] = _authorization(api_key)
+    headers = _script_headers(spec, api_key)
     uploads_inline = any(part.json_path for part in spec.files)
 
     stdlib = []
@@ -452,12 +458,7 @@ def javascript_snippet(
 ) -> str:
     """A fetch script that runs in Node 20 and in browsers; multipart uploads use FormData."""
     spec, url = _prepare(model, values, base_url, prefix)
-    headers: dict[str, str] = {}
-    if spec.json is not None:
-        headers["Content-Type"] = "application/json"
-    if spec.accept:
-        headers["Accept"] = spec.accept
-    headers["Authorization"] = _authorization(api_key)
+    headers = _script_headers(spec, api_key)
 
     top = [f"const url = {json.dumps(url, ensure_ascii=False)};"]
     if spec.json is not None:

@@ -47,6 +47,28 @@ def error_or_hint(invalid, error, field_id: str, hint: str) -> rx.Component:
     )
 
 
+def confirm_step(question: str, *, confirm: tuple, cancel: tuple, aria_label: str) -> rx.Component:
+    """The second step of a destructive action: the question, then its button and Cancel, kept together.
+
+    `confirm` is (label, event, test id); `cancel` is (event, test id).
+    """
+    confirm_label, confirm_event, confirm_id = confirm
+    cancel_event, cancel_id = cancel
+    return rx.el.div(
+        rx.el.span(question, class_name="text-sm text-red-900"),
+        rx.el.div(
+            rx.el.button(
+                confirm_label, type="button", on_click=confirm_event, data_testid=confirm_id, class_name=DANGER
+            ),
+            rx.el.button("Cancel", type="button", on_click=cancel_event, data_testid=cancel_id, class_name=SECONDARY),
+            class_name="flex gap-2",
+        ),
+        role="group",
+        aria_label=aria_label,
+        class_name="flex flex-wrap items-center gap-2",
+    )
+
+
 def section(title: str, description: str, *children: rx.Component, testid: str) -> rx.Component:
     heading_id = f"{testid}-title"
     return rx.el.section(
@@ -201,28 +223,11 @@ def key_row(key: ApiKeyView) -> rx.Component:
         ),
         rx.cond(
             confirming,
-            rx.el.div(
-                rx.el.span("Revoke it? Anything using it stops working at once.", class_name="text-sm text-red-900"),
-                rx.el.div(
-                    rx.el.button(
-                        "Yes, revoke",
-                        type="button",
-                        on_click=DeveloperState.revoke_key(key.id),
-                        data_testid="confirm-revoke",
-                        class_name=DANGER,
-                    ),
-                    rx.el.button(
-                        "Cancel",
-                        type="button",
-                        on_click=DeveloperState.cancel_revoke,
-                        data_testid="cancel-revoke",
-                        class_name=SECONDARY,
-                    ),
-                    class_name="flex gap-2",
-                ),
-                role="group",
+            confirm_step(
+                "Revoke it? Anything using it stops working at once.",
+                confirm=("Yes, revoke", DeveloperState.revoke_key(key.id), "confirm-revoke"),
+                cancel=(DeveloperState.cancel_revoke, "cancel-revoke"),
                 aria_label="Confirm revoking the key",
-                class_name="flex flex-wrap items-center gap-2",
             ),
             rx.el.button(
                 "Revoke",
@@ -374,28 +379,11 @@ def upstream_removal() -> rx.Component:
         DeveloperState.upstream_saved_mask != "",
         rx.cond(
             DeveloperState.confirm_upstream_removal,
-            rx.el.div(
-                rx.el.span("Remove the saved key?", class_name="text-sm text-red-900"),
-                rx.el.div(
-                    rx.el.button(
-                        "Yes, remove",
-                        type="button",
-                        on_click=DeveloperState.remove_upstream_key,
-                        data_testid="confirm-remove-upstream-key",
-                        class_name=DANGER,
-                    ),
-                    rx.el.button(
-                        "Cancel",
-                        type="button",
-                        on_click=DeveloperState.cancel_remove_upstream_key,
-                        data_testid="cancel-remove-upstream-key",
-                        class_name=SECONDARY,
-                    ),
-                    class_name="flex gap-2",
-                ),
-                role="group",
+            confirm_step(
+                "Remove the saved key?",
+                confirm=("Yes, remove", DeveloperState.remove_upstream_key, "confirm-remove-upstream-key"),
+                cancel=(DeveloperState.cancel_remove_upstream_key, "cancel-remove-upstream-key"),
                 aria_label="Confirm removing the saved key",
-                class_name="flex flex-wrap items-center gap-2",
             ),
             rx.el.button(
                 rx.icon("trash-2", size=16),
