@@ -9,6 +9,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 
 from ai_registry.api import build_registry_router
+from ai_registry.media.sniff import CONTENT_TYPES
+from ai_registry.media.storage import media_file
 from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,6 @@ def build_backend() -> FastAPI:
     @app.get("/media/{name}", include_in_schema=False)
     def media(name: str, download: bool = False) -> FileResponse:
         """A run's output file (Range requests included, so video seeks); `?download=1` saves it."""
-        from ai_registry.inference.media import CONTENT_TYPES, media_file
-
         path = media_file(name)
         if path is None or not path.is_file():
             raise HTTPException(404, "No such media file")

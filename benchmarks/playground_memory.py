@@ -136,7 +136,8 @@ async def bench(megabytes: int) -> None:
 
         from ai_registry.catalog.builtin import load_builtin_catalog
         from ai_registry.inference import rate_limit
-        from ai_registry.inference.client import new_run_id, run_model
+        from ai_registry.inference.result import new_run_id
+        from ai_registry.inference.run import run_model
 
         model = next(m for m in load_builtin_catalog() if m.slug == "cogvideox-2b")
         values = {"prompt": "a paper boat on a river", "num_frames": 49}

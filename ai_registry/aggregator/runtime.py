@@ -13,7 +13,6 @@ from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.query import CatalogIndex
 from ai_registry.settings import get_settings
-from ai_registry.store.app_settings import UPSTREAM_API_KEY, get_app_setting
 from ai_registry.store.catalog_snapshot import (
     load_catalog,
     load_source_statuses,
@@ -22,21 +21,9 @@ from ai_registry.store.catalog_snapshot import (
 )
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import SourceStatusRow
+from ai_registry.store.upstream_key import upstream_api_key
 
 log = logging.getLogger(__name__)
-
-
-def upstream_api_key() -> str | None:
-    """The upstream key saved in developer settings, else `AINATIVE_API_KEY`."""
-    try:
-        with session_scope() as session:
-            saved = get_app_setting(session=session, key=UPSTREAM_API_KEY)
-    except Exception:  # no database yet: the environment still counts
-        saved = None
-    if saved:
-        return saved
-    key = get_settings().api_key
-    return key.get_secret_value() if key else None
 
 
 def local_catalog() -> list[UnifiedAIModel]:
@@ -91,8 +78,12 @@ def store_snapshot(snapshot: CatalogSnapshot, *, models: bool = True) -> None:
             session=session,
             statuses=[
                 SourceStatusRow(
-                    name=s.name, state=s.state, error=s.error, last_success=s.last_success,
-                    last_attempt=s.last_attempt, model_count=s.model_count,
+                    name=s.name,
+                    state=s.state,
+                    error=s.error,
+                    last_success=s.last_success,
+                    last_attempt=s.last_attempt,
+                    model_count=s.model_count,
                 )
                 for s in snapshot.statuses
             ],

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ai_registry.catalog.models import UnifiedAIModel
-from ai_registry.categories.request import RequestSpec, build_request
+from ai_registry.kinds import Kind, OutputKind, RequestSpec, build_request, kind_for
 
 FORMATS: tuple[str, ...] = ("curl", "http", "python", "javascript")
 FORMAT_LABELS: dict[str, str] = {
@@ -32,7 +32,6 @@ FILE_CONTENTS_PLACEHOLDER = "<contents of {filename}>"
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 # Text curl's -F would misread (a leading @ or < reads a file; ; and " start options).
 _FORM_UNSAFE = re.compile(r'^[@<]|[;"\r\n]')
-_MEDIA_DEFAULTS = {"image": ("image", "png"), "video": ("video", "mp4")}
 
 
 def _single_quote(text: str) -> str:
@@ -59,12 +58,23 @@ def _prepare(
     return spec, base_url.rstrip("/") + spec.path
 
 
+def _python_lines(kind: Kind, spec: RequestSpec) -> list[str]:
+    """What the script does with the answer: the kind's lines, or its streaming loop."""
+    if spec.stream:
+        return kind.python_stream(spec)
+    if spec.output is OutputKind.JSON:  # a GET route: the JSON is the answer
+        return ["response.raise_for_status()", "print(json.dumps(response.json(), indent=2))"]
+    return ["response.raise_for_status()", *kind.python_result(spec)]
+
+
+def _javascript_lines(kind: Kind, spec: RequestSpec) -> list[str]:
+    if spec.output is OutputKind.JSON:
+        return ["console.log(JSON.stringify(await response.json(), null, 2));"]
+    return kind.javascript_result(spec)
+
+
 def _json_text(body: Any) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
-
-
-def _media_name(spec: RequestSpec) -> tuple[str, str]:
-    return _MEDIA_DEFAULTS.get(spec.output, ("output", "bin"))
 
 
 # --- curl ---------------------------------------------------------------------------------------
@@ -198,74 +208,6 @@ def _py_inline_uploads(spec: RequestSpec) -> list[str]:
     return lines
 
 
-def _py_result(spec: RequestSpec) -> list[str]:
-    if spec.output in _MEDIA_DEFAULTS:
-        stem, ext = _media_name(spec)
-        return [
-            "result = response.json()",
-            f'if result.get("{stem}_base64"):',
-            f"    filename = f\"{stem}.{{result.get('format', '{ext}')}}\"",
-            '    with open(filename, "wb") as file:',
-            f'        file.write(base64.b64decode(result["{stem}_base64"]))',
-            '    print("Saved", filename)',
-            "else:",
-            f'    print(result.get("{stem}_url") or result)',
-        ]
-    if spec.output == "audio":
-        return [
-            "# The speech comes back as audio bytes, or as JSON with base64 audio.",
-            'if response.headers.get("content-type", "").startswith("application/json"):',
-            "    result = response.json()",
-            '    audio = base64.b64decode(result["audio_base64"])',
-            '    extension = result.get("format", "mp3")',
-            "else:",
-            "    audio = response.content",
-            '    extension = payload.get("response_format", "mp3")',
-            'filename = f"speech.{extension}"',
-            'with open(filename, "wb") as file:',
-            "    file.write(audio)",
-            'print("Saved", filename)',
-        ]
-    if spec.output == "text":
-        return [
-            'if response.headers.get("content-type", "").startswith("application/json"):',
-            "    result = response.json()",
-            '    print(result.get("text") or result.get("transcript"))',
-            "else:",
-            "    print(response.text)",
-        ]
-    if spec.output == "embeddings":
-        return [
-            "result = response.json()",
-            '# OpenAI style: {"data": [{"embedding": [...]}]}; the generate route: {"embeddings": [...]}.',
-            'if "data" in result:',
-            '    vectors = [item["embedding"] for item in result["data"]]',
-            "else:",
-            '    vectors = result["embeddings"]',
-            'print(len(vectors), "vectors of", len(vectors[0]), "dimensions")',
-        ]
-    if spec.output == "chat":
-        return ['print(response.json()["choices"][0]["message"]["content"])']
-    return ["print(json.dumps(response.json(), indent=2))"]
-
-
-def _py_stream_call(spec: RequestSpec) -> list[str]:
-    return [
-        f"with httpx.Client(timeout={spec.timeout_s!r}) as client:",
-        f"    with client.stream({py_literal(spec.method)}, url, headers=headers, json=payload) as response:",
-        "        response.raise_for_status()",
-        "        for line in response.iter_lines():",
-        '            if not line.startswith("data:"):',
-        "                continue",
-        '            data = line[len("data:"):].strip()',
-        '            if data == "[DONE]":',
-        "                break",
-        '            delta = json.loads(data)["choices"][0].get("delta") or {}',
-        '            print(delta.get("content") or "", end="", flush=True)',
-        "print()",
-    ]
-
-
 def _script_headers(spec: RequestSpec, api_key: str | None) -> dict[str, str]:
     """Headers a Python or JavaScript snippet sets itself (their HTTP libraries add multipart's)."""
     headers: dict[str, str] = {}
@@ -288,12 +230,15 @@ def python_snippet(
     """A runnable httpx script: chat streams with `client.stream`, media is saved to a file."""
     spec, url = _prepare(model, values, base_url, prefix)
     headers = _script_headers(spec, api_key)
+    kind = kind_for(model)
+    handling = _python_lines(kind, spec)
     uploads_inline = any(part.json_path for part in spec.files)
 
+    code = "\n".join(handling)
     stdlib = []
-    if spec.output in ("image", "video", "audio") or uploads_inline:
+    if "base64." in code or uploads_inline:
         stdlib.append("import base64")
-    if spec.stream or spec.output == "json":
+    if "json." in code:
         stdlib.append("import json")
     imports = [*stdlib, ""] if stdlib else []
     lines = [*imports, "import httpx", "", f"url = {py_literal(url)}", f"headers = {py_literal(headers)}"]
@@ -306,12 +251,10 @@ def python_snippet(
         if spec.json is not None:
             lines += [f"payload = {py_literal(spec.json)}", *_py_inline_uploads(spec)]
         lines.append("")
-        if spec.stream:
-            return "\n".join([*lines, *_py_stream_call(spec)]) + "\n"
-        body = "json=payload, " if spec.json is not None else ""
-        lines.append(f"response = httpx.{method}(url, headers=headers, {body}{timeout})")
-    lines += ["response.raise_for_status()", *_py_result(spec)]
-    return "\n".join(lines) + "\n"
+        if not spec.stream:
+            body = "json=payload, " if spec.json is not None else ""
+            lines.append(f"response = httpx.{method}(url, headers=headers, {body}{timeout})")
+    return "\n".join([*lines, *handling]) + "\n"
 
 
 def _py_multipart_call(spec: RequestSpec, method: str, timeout: str) -> list[str]:
@@ -394,51 +337,6 @@ async function printStream(response) {
 """
 
 
-def _js_result(spec: RequestSpec) -> list[str]:
-    if spec.output in _MEDIA_DEFAULTS:
-        stem, ext = _media_name(spec)
-        return [
-            "const result = await response.json();",
-            f"if (result.{stem}_base64) {{",
-            f'  await save(`{stem}.${{result.format ?? "{ext}"}}`, fromBase64(result.{stem}_base64));',
-            "} else {",
-            f"  console.log(result.{stem}_url ?? result);",
-            "}",
-        ]
-    if spec.output == "audio":
-        return [
-            "// The speech comes back as audio bytes, or as JSON with base64 audio.",
-            'if ((response.headers.get("content-type") ?? "").startsWith("application/json")) {',
-            "  const result = await response.json();",
-            '  await save(`speech.${result.format ?? "mp3"}`, fromBase64(result.audio_base64));',
-            "} else {",
-            '  const extension = payload.response_format ?? "mp3";',
-            "  await save(`speech.${extension}`, new Uint8Array(await response.arrayBuffer()));",
-            "}",
-        ]
-    if spec.output == "text":
-        return [
-            'if ((response.headers.get("content-type") ?? "").startsWith("application/json")) {',
-            "  const result = await response.json();",
-            "  console.log(result.text ?? result.transcript);",
-            "} else {",
-            "  console.log(await response.text());",
-            "}",
-        ]
-    if spec.output == "embeddings":
-        return [
-            "const result = await response.json();",
-            "// OpenAI style: {data: [{embedding: [...]}]}; the generate route: {embeddings: [...]}.",
-            "const vectors = result.data ? result.data.map((item) => item.embedding) : result.embeddings;",
-            "console.log(`${vectors.length} vectors of ${vectors[0].length} dimensions`);",
-        ]
-    if spec.stream:
-        return ["await printStream(response);", 'write("\\n");']
-    if spec.output == "chat":
-        return ["const result = await response.json();", "console.log(result.choices[0].message.content);"]
-    return ["console.log(JSON.stringify(await response.json(), null, 2));"]
-
-
 def _js_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key)
 
@@ -472,9 +370,11 @@ def javascript_snippet(
         helpers.append(_JS_LOAD)
     if inline:
         helpers.append(_JS_DATA_URI)
-    if spec.output in ("image", "video", "audio"):
+    handling = _javascript_lines(kind_for(model), spec)
+    code = "\n".join(handling)
+    if "save(" in code:
         helpers.append(_JS_SAVE)
-    if spec.stream:
+    if "printStream(" in code:
         helpers.append(_JS_WRITE)
 
     body: list[str] = []
@@ -504,7 +404,7 @@ def javascript_snippet(
         "if (!response.ok) {",
         "  throw new Error(`HTTP ${response.status}: ${await response.text()}`);",
         "}",
-        *_js_result(spec),
+        *handling,
     ]
     main = "\n".join(
         [

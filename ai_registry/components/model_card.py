@@ -6,7 +6,6 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
-from ai_registry.state.views import CardView
 
 CARD = (
     "group flex h-full flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm "
@@ -34,7 +33,7 @@ def no_example(icon) -> rx.Component:
     )
 
 
-def thumbnail(card: CardView) -> rx.Component:
+def thumbnail(card) -> rx.Component:
     # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
     # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
     hide_on_error = {
@@ -88,7 +87,7 @@ THUMBNAIL_FALLBACK_SCRIPT = (
 )
 
 
-def model_card(card: CardView) -> rx.Component:
+def model_card(card) -> rx.Component:
     """A real link to the model's page: click, middle-click and Enter all work."""
     return ReactRouterLink.create(
         thumbnail(card),

@@ -248,3 +248,11 @@ def internal_error(exc: BaseException) -> RunError:
         hint="This is a bug in the registry; the server log has the details.",
         kind="internal",
     )
+
+
+class CallFailed(Exception):
+    """Raised inside a call for a failure the person can act on; the run turns it into its `RunError`."""
+
+    def __init__(self, error: RunError) -> None:
+        super().__init__(error.message)
+        self.error = error

@@ -7,12 +7,10 @@ import reflex as rx
 from ai_registry.catalog.models import CATEGORIES
 from ai_registry.components.layout import page_shell
 from ai_registry.components.model_card import model_card, request_model_card
+from ai_registry.components.styles import FOCUS
 from ai_registry.settings import get_settings
 from ai_registry.state.browse import SORT_OPTIONS, BrowseState
 from ai_registry.state.views import StatusView
-
-FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-
 
 PANEL_ID = "model-results"
 

@@ -6,18 +6,13 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
-from ai_registry.categories.audio.ui import audio_playground
-from ai_registry.categories.chat.ui import chat_playground
-from ai_registry.categories.embedding.ui import embedding_playground
-from ai_registry.categories.image.ui import image_playground
-from ai_registry.categories.video.ui import video_playground
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
 from ai_registry.components.layout import page_shell
+from ai_registry.components.styles import FOCUS
+from ai_registry.components.styles import PAGE_PANEL as PANEL
+from ai_registry.playgrounds import playground_panel
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
-from ai_registry.state.playground import PlaygroundState
 
-FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-6"
 TAB_LABELS = {"playground": "Playground", "api": "API", "readme": "Readme"}
 
 
@@ -108,24 +103,6 @@ def parameters_table() -> rx.Component:
     )
 
 
-def playground_panel() -> rx.Component:
-    return rx.el.section(
-        rx.match(
-            PlaygroundState.kind,
-            ("chat", chat_playground()),
-            ("image", image_playground()),
-            ("video", video_playground()),
-            ("audio", audio_playground()),
-            ("embedding", embedding_playground()),
-            rx.el.p("This model has no playground.", class_name="text-sm"),
-        ),
-        id="panel-playground",
-        role="tabpanel",
-        aria_labelledby="tab-playground",
-        data_testid="panel-playground",
-    )
-
-
 def format_button(option: tuple[str, str]) -> rx.Component:
     value, label = option
     selected = DetailState.code_format == value
@@ -151,7 +128,9 @@ def api_panel() -> rx.Component:
                 rx.el.div(
                     rx.el.h2("Call this model", class_name="text-lg font-semibold"),
                     rx.el.p(
-                        DetailState.method, " ", rx.el.code(DetailState.endpoint, class_name="font-mono"),
+                        DetailState.method,
+                        " ",
+                        rx.el.code(DetailState.endpoint, class_name="font-mono"),
                         class_name="text-sm text-slate-700",
                         data_testid="api-endpoint",
                     ),
@@ -276,7 +255,9 @@ def not_found() -> rx.Component:
         rx.icon("search-x", size=32, class_name="text-slate-500"),
         rx.el.h1("Model not found", class_name="text-xl font-semibold"),
         rx.el.p(
-            "No model has the address “", DetailState.model_slug, "”. It may have been renamed or removed.",
+            "No model has the address “",
+            DetailState.model_slug,
+            "”. It may have been renamed or removed.",
             class_name="text-slate-700",
         ),
         ReactRouterLink.create(

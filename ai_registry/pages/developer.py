@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from ai_registry.components.layout import page_shell
+from ai_registry.components.styles import FOCUS
 from ai_registry.state.developer import KEY_NAME_FIELD, UPSTREAM_FIELD, ApiKeyView, DeveloperState
 
-FOCUS = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
 SECTION = "flex flex-col gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6"
 INPUT = (
     "w-full min-w-0 rounded-md border bg-white px-3 py-2 text-sm placeholder:text-slate-500 "

@@ -5,14 +5,12 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
-from ai_registry.components.form import FOCUS
 from ai_registry.components.layout import page_shell
 from ai_registry.components.media import media_view
+from ai_registry.components.styles import LINK, PANEL
 from ai_registry.state.runs import RunsState, RunView
 
-PANEL = "rounded-xl border border-slate-200 bg-white p-4 sm:p-5"
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
-LINK = f"font-medium text-indigo-700 hover:underline {FOCUS}"
 
 
 def status_badge(status) -> rx.Component:

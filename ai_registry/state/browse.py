@@ -6,6 +6,8 @@ browser gets only the cards it renders.
 
 from __future__ import annotations
 
+import functools
+
 import reflex as rx
 
 from ai_registry import routes
@@ -36,14 +38,27 @@ def _latest_run_outputs() -> dict[str, str]:
         return {}
 
 
+@functools.cache
 def _first_page() -> tuple[list[CardView], dict[str, int], int]:
-    """The default view from the data files alone, so it is in the prerendered HTML."""
+    """The default view from the data files alone, so it is in the prerendered HTML.
+
+    Built on first use (the build's prerender, or the first session), never at import.
+    """
     index = CatalogIndex([*load_builtin_catalog(), *local_catalog()])
     models = index.query(sort=DEFAULT_SORT)
     return [card_view(m) for m in models[:PAGE_SIZE]], index.facets(), len(models)
 
 
-_DEFAULT_CARDS, _DEFAULT_COUNTS, _DEFAULT_TOTAL = _first_page()
+def _default_cards() -> list[CardView]:
+    return list(_first_page()[0])
+
+
+def _default_counts() -> dict[str, int]:
+    return dict(_first_page()[1])
+
+
+def _default_total() -> int:
+    return _first_page()[2]
 
 
 class BrowseState(rx.State):
@@ -53,9 +68,9 @@ class BrowseState(rx.State):
     sort: str = DEFAULT_SORT
     q: str = ""
     limit: int = PAGE_SIZE
-    cards: list[CardView] = _DEFAULT_CARDS
-    counts: dict[str, int] = _DEFAULT_COUNTS
-    total: int = _DEFAULT_TOTAL
+    cards: list[CardView] = rx.field(default_factory=_default_cards)
+    counts: dict[str, int] = rx.field(default_factory=_default_counts)
+    total: int = rx.field(default_factory=_default_total)
     degraded: list[StatusView] = []
     refreshing: bool = False
     catalog_version: int = 0

@@ -7,15 +7,17 @@ import dataclasses
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.aggregator.runtime import find_model, upstream_api_key
+from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label, price_table
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
+from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
 from ai_registry.state.browse import BrowseState
 from ai_registry.store.app_settings import mask_secret
+from ai_registry.store.upstream_key import upstream_api_key
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
 # What the API tab's snippet depends on (it reads the catalog through helpers Reflex cannot trace).
@@ -67,10 +69,6 @@ def parameter_view(param) -> ParameterView:
         allowed=allowed,
         description=param.description,
     )
-
-
-def is_local(model: UnifiedAIModel) -> bool:
-    return "local" in model.sources or model.provider == "Local"
 
 
 class DetailState(rx.State):

@@ -1,15 +1,15 @@
-"""The Playground tab: a form built from the model's parameters, uploads, runs, results.
+"""The Playground tab's base state: the model, its generated form, the upload, and the run in flight.
 
 Form values are kept as the strings the inputs hold; `validate_values` types and checks them on
-every change and again before a run, so errors show at the field and nothing typed is lost.
-Runs are background events: the rest of the app stays responsive while a model works.
+every change and again before a run, so errors show at the field and nothing typed is lost. Runs
+are background events: the rest of the app stays responsive while a model works. What only one
+kind needs (a conversation, presets, a similarity table) lives in that kind's substate in
+`state/playground_kinds.py`, which overrides the `_kind_*` hooks below.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import time
 import uuid
 from pathlib import Path
@@ -18,139 +18,44 @@ from typing import Any
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.aggregator.runtime import find_model, upstream_api_key
-from ai_registry.catalog.models import ModelParameter, UnifiedAIModel
+from ai_registry.aggregator.runtime import find_model
+from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
-from ai_registry.categories.request import category_name
-from ai_registry.inference.client import RunResult, run_and_record
-from ai_registry.inference.media import MEDIA_TYPES, media_dir, sniff_media
-from ai_registry.inference.validation import check_upload, validate_values
+from ai_registry.inference.result import RunResult
+from ai_registry.inference.run import run_and_record
+from ai_registry.inference.transport import is_local
+from ai_registry.inference.validation import validate_values
+from ai_registry.kinds import kind_for
+from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
+from ai_registry.media.storage import media_url, new_upload_path
+from ai_registry.media.uploads import check_upload
 from ai_registry.settings import get_settings
-from ai_registry.state.detail import DetailState, is_local
+from ai_registry.state.detail import DetailState
+from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
+from ai_registry.store.upstream_key import upstream_api_key
 
-# Fields the kind's own widgets handle instead of the generic form.
-_OWN_WIDGETS = {"chat": {"messages", "stream"}}
-_TEXTAREA_NAMES = {"prompt", "negative_prompt", "motion_prompt", "input", "text"}
-_EXPECTED_SECONDS = {"video": 120.0, "image": 10.0, "audio": 5.0, "chat": 5.0, "embedding": 1.0}
-IMAGE_PRESETS = [
-    ("512 × 512", 512, 512),
-    ("1024 × 1024", 1024, 1024),
-    ("1024 × 768", 1024, 768),
-    ("768 × 1024", 768, 1024),
-    ("1536 × 1024", 1536, 1024),
-    ("2048 × 2048", 2048, 2048),
-]
 UPLOAD_ID = "playground-upload"
 STREAM_FLUSH_S = 0.08  # how often streamed text reaches the browser (about 12 times a second)
 PROGRESS_TICK_S = 0.5  # how often the progress bar moves
 
 
-@dataclasses.dataclass
-class FieldView:
-    """One input of the generated form."""
-
-    name: str = ""
-    label: str = ""
-    widget: str = "text"  # text | textarea | lines | number | slider | buttons | select | checkbox | file
-    required: bool = False
-    advanced: bool = False
-    description: str = ""
-    min: str = ""
-    max: str = ""
-    step: str = ""
-    max_length: int = 0
-    choices: list[list[str]] = dataclasses.field(default_factory=list)  # [value, label] pairs
-    unit: str = ""
-    accept: str = ""
-    allow_url: bool = False
+def _needs_key(model: UnifiedAIModel) -> bool:
+    """Blocking (a database read): call through `asyncio.to_thread`."""
+    return not is_local(model) and not upstream_api_key()
 
 
-@dataclasses.dataclass
-class ChatMessage:
-    role: str = "user"
-    content: str = ""
-
-
-@dataclasses.dataclass
-class SimilarityRow:
-    label: str = ""
-    cells: list[str] = dataclasses.field(default_factory=list)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    return str(value)
-
-
-def widget_for(param: ModelParameter) -> str:
-    if param.type == "file":
-        return "file"
-    if param.type == "boolean":
-        return "checkbox"
-    if param.options:
-        return "buttons" if len(param.options) <= 6 else "select"
-    if param.type in ("integer", "number"):
-        return "slider" if param.min is not None and param.max is not None else "number"
-    if param.type == "array":
-        return "lines"
-    if param.name in _TEXTAREA_NAMES or (param.max_length or 0) > 300:
-        return "textarea"
-    return "text"
-
-
-def field_view(param: ModelParameter) -> FieldView:
-    widget = widget_for(param)
-    options = [_text(o) for o in param.options or []]
-    labels = [f"{o}{'s' if param.name == 'duration' else ''}" for o in options]
-    if widget in ("select", "buttons") and not param.required and param.default is None:
-        # An optional choice can be taken back: "Auto" for a language, "None" otherwise.
-        options, labels = ["", *options], ["Auto" if param.name == "language" else "None", *labels]
-    step = param.step if param.step is not None else (1 if param.type == "integer" else 0.1)
-    return FieldView(
-        name=param.name,
-        label=param.title,
-        widget=widget,
-        required=param.required,
-        advanced=param.advanced,
-        description=param.description,
-        min=_text(param.min),
-        max=_text(param.max),
-        step=_text(step),
-        max_length=param.max_length or 0,
-        choices=[[o, label] for o, label in zip(options, labels, strict=True)],
-        unit="s" if param.name == "duration" else "",
-        accept=",".join(param.accept or []),
-        allow_url=param.type == "file" and (param.accept or [""])[0].startswith("image/"),
-    )
-
-
-def default_values(model: UnifiedAIModel) -> dict[str, str]:
-    return {p.name: _text(p.default) for p in model.parameters}
-
-
-def _rate_text(model: UnifiedAIModel) -> str:
-    limit = model.rate_limit
-    if limit is None:
-        return ""
-    window = "minute" if limit.per_seconds == 60 else f"{limit.per_seconds} s"
-    return f"Limit: {limit.requests} run{'s' if limit.requests != 1 else ''} per {window}"
+def _stored_run(run_id: str) -> Any:
+    with session_scope() as session:
+        return run_store.get_run(session=session, run_id=run_id)
 
 
 class PlaygroundState(rx.State):
-    """Inputs, validation, the run in flight and its result."""
+    """Inputs, validation, the run in flight and its result, for every kind."""
 
     model_slug: str = ""
     kind: str = ""
-    audio_mode: str = ""  # transcribe | speech (audio models only)
     fields: list[FieldView] = []
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -182,14 +87,7 @@ class PlaygroundState(rx.State):
     output_text: str = ""
     response_json: str = ""
     duration_text: str = ""
-    vectors_json: str = ""
-    dimensions: int = 0
-    similarity: list[SimilarityRow] = []
-    similarity_labels: list[str] = []
-
-    messages: list[ChatMessage] = []
-    partial: str = ""  # the answer streaming in, until it joins `messages`
-    chat_input: str = ""
+    partial: str = ""  # a streamed answer as it arrives
     form_version: int = 0  # bumped when values change from the server side (reset, a loaded run)
 
     # ---------- derived ----------
@@ -224,6 +122,47 @@ class PlaygroundState(rx.State):
     def history_url(self) -> str:
         return routes.runs_url(self.model_slug) if self.model_slug else routes.BROWSE
 
+    # ---------- the kind's hooks (overridden by the substates) ----------
+
+    def _kind_setup(self, model: UnifiedAIModel) -> None:
+        """Reset what the kind keeps when another model opens."""
+        self._kind_reset()
+
+    def _kind_reset(self) -> None:
+        """Clear the kind's part of a shown result."""
+
+    def _kind_values(self, raw: dict[str, Any]) -> None:
+        """Add the values the kind's own widgets hold to the raw form values."""
+
+    def _kind_errors(self, errors: dict[str, str]) -> None:
+        """Drop errors of fields the kind's own widgets check themselves."""
+
+    def _kind_before_run(self) -> bool:
+        """Take the kind's input for the run; False (with an error shown) stops it."""
+        return True
+
+    def _kind_run_refused(self) -> None:
+        """Undo what `_kind_before_run` took when the run does not start."""
+
+    def _kind_result(self, result: RunResult) -> None:
+        """Show the parts of a result only this kind shows."""
+        self.output_text = result.text or ""
+
+    def _kind_load(self, name: str, value: Any) -> bool:
+        """Put one stored input back into the kind's widgets; True when it was the kind's."""
+        return False
+
+    def _kind_loaded_result(self, row: Any) -> None:
+        """Show a stored run's result in the kind's widgets."""
+        self.output_text = run_store.run_text(row)
+
+    async def _kind_state(self) -> PlaygroundState:
+        """The substate of the open model's kind (this state when none matches)."""
+        for substate in type(self).get_substates():
+            if getattr(substate, "KIND", None) == self.kind:
+                return await self.get_state(substate)
+        return self
+
     # ---------- loading ----------
 
     def _model(self) -> UnifiedAIModel | None:
@@ -234,27 +173,24 @@ class PlaygroundState(rx.State):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         run_id = self.router.url.query_parameters.get("run", "")
         if slug != self.model_slug:
-            self._setup(slug)
+            await self._setup(slug)
         elif (model := self._model()) is not None:
-            self.needs_key = not is_local(model) and not upstream_api_key()
+            self.needs_key = await asyncio.to_thread(_needs_key, model)
         if run_id and run_id != self.run_id and not self.running:
-            await self._load_run(run_id)
+            state = await self._kind_state()
+            await state._load_run(run_id)
 
-    def _setup(self, slug: str) -> None:
+    async def _setup(self, slug: str) -> None:
         self.model_slug = slug
         self._reset_result()
-        self.messages, self.chat_input = [], ""
         self._clear_upload()
         model = self._model()
         if model is None:
             self.fields, self.values, self.kind = [], {}, ""
             return
-        self.kind = category_name(model)
-        self.audio_mode = (
-            ("speech" if model.endpoint.endswith("/speech") else "transcribe") if self.kind == "audio" else ""
-        )
-        hidden = _OWN_WIDGETS.get(self.kind, set())
-        self.fields = [field_view(p) for p in model.parameters if p.name not in hidden]
+        kind = kind_for(model)
+        self.kind = kind.name
+        self.fields = [field_view(p) for p in model.parameters if p.name not in kind.own_fields]
         file_param = next((p for p in model.parameters if p.type == "file"), None)
         self.file_field = file_param.name if file_param else ""
         if file_param is not None:
@@ -263,18 +199,19 @@ class PlaygroundState(rx.State):
         self.values = default_values(model)
         self.form_version += 1
         self.errors = {}
-        self.needs_key = not is_local(model) and not upstream_api_key()
-        self.rate_text = _rate_text(model)
-        self.expected_seconds = model.expected_seconds or _EXPECTED_SECONDS.get(self.kind, 10.0)
-        self._revalidate(model, show_required=False)
+        self.needs_key = await asyncio.to_thread(_needs_key, model)
+        self.rate_text = rate_text(model)
+        self.expected_seconds = kind.expected_run_seconds(model)
+        state = await self._kind_state()
+        state._kind_setup(model)
+        state._revalidate(model, show_required=False)
 
     def _reset_result(self) -> None:
         self.status = self.error = self.error_hint = self.error_link = self.error_link_label = ""
         self.output_kind = self.output_url = self.output_text = self.response_json = ""
-        self.duration_text = self.vectors_json = ""
-        self.dimensions = 0
-        self.similarity, self.similarity_labels = [], []
+        self.duration_text = ""
         self.elapsed = 0.0
+        self._kind_reset()
 
     def _clear_upload(self) -> None:
         self._upload = {}
@@ -286,9 +223,7 @@ class PlaygroundState(rx.State):
         raw: dict[str, Any] = dict(self.values)
         if self.file_field:
             raw[self.file_field] = dict(self._upload) if self._upload else (self.values.get(self.file_field) or "")
-        if self.kind == "chat":
-            raw["messages"] = [{"role": m.role, "content": m.content} for m in self.messages]
-            raw["stream"] = "true"
+        self._kind_values(raw)
         return raw
 
     def _revalidate(self, model: UnifiedAIModel, *, show_required: bool) -> dict[str, Any]:
@@ -296,8 +231,7 @@ class PlaygroundState(rx.State):
         if not show_required:
             # An empty required field is not an error until the person tries to run.
             errors = {k: v for k, v in errors.items() if not (v == "Required" and not self.values.get(k))}
-        if self.kind == "chat":
-            errors.pop("messages", None)
+        self._kind_errors(errors)
         self.errors = errors
         self.price_text = estimate_cost(model, typed).label
         return typed
@@ -312,8 +246,9 @@ class PlaygroundState(rx.State):
         model = self._model()
         if model is None or model.parameter(name) is None:
             return
-        self.values[name] = _text(value) if not isinstance(value, str) else value
-        typed = self._revalidate(model, show_required=False)
+        self.values[name] = value_text(value) if not isinstance(value, str) else value
+        state = await self._kind_state()
+        typed = state._revalidate(model, show_required=False)
         await self._sync_snippet(typed)
 
     @rx.event
@@ -325,11 +260,6 @@ class PlaygroundState(rx.State):
         await self.set_value(name, "true" if checked else "false")
 
     @rx.event
-    async def apply_preset(self, width: int, height: int):
-        await self.set_value("width", str(width))
-        await self.set_value("height", str(height))
-
-    @rx.event
     async def reset_form(self):
         model = self._model()
         if model is None:
@@ -337,7 +267,8 @@ class PlaygroundState(rx.State):
         self.values = default_values(model)
         self._clear_upload()
         self.form_version += 1
-        typed = self._revalidate(model, show_required=False)
+        state = await self._kind_state()
+        typed = state._revalidate(model, show_required=False)
         await self._sync_snippet(typed)
 
     # ---------- uploads ----------
@@ -363,16 +294,16 @@ class PlaygroundState(rx.State):
             self.upload_error = f"{name}: the file's contents are not a media type this model takes."
             return
         ext, content_type, _kind = detected
-        target_dir = media_dir()
-        target = target_dir / f"up_{uuid.uuid4().hex}.{ext}"
+        target = new_upload_path(ext)
         await asyncio.to_thread(target.write_bytes, data)
         self._upload = {"filename": name, "content_type": content_type, "path": str(target), "size": len(data)}
         self.upload_name = f"{name} ({len(data) / 1e6:.1f} MB)" if len(data) > 1e5 else f"{name} ({len(data):,} bytes)"
-        self.upload_preview = f"/media/{target.name}"
+        self.upload_preview = media_url(target)
         self.upload_kind = content_type.split("/", 1)[0]
         self.upload_error = ""
         self.values[self.file_field] = ""
-        self._revalidate(model, show_required=False)
+        state = await self._kind_state()
+        state._revalidate(model, show_required=False)
 
     @rx.event
     def upload_rejected(self, reasons: list[str]):
@@ -383,18 +314,6 @@ class PlaygroundState(rx.State):
     def remove_upload(self):
         self._clear_upload()
 
-    # ---------- chat ----------
-
-    @rx.event
-    def set_chat_input(self, text: str):
-        self.chat_input = text
-
-    @rx.event
-    def clear_chat(self):
-        if not self.running:
-            self.messages = []
-            self._reset_result()
-
     # ---------- running ----------
 
     @rx.event
@@ -403,25 +322,17 @@ class PlaygroundState(rx.State):
 
     @rx.event(background=True)
     async def run(self):
+        """Run the model with the form's values; bound per kind, so the kind's hooks apply."""
         async with self:
             if self.running:
                 return
             model = self._model()
-            if model is None:
+            if model is None or not self._kind_before_run():
                 return
-            if self.kind == "chat":
-                text = self.chat_input.strip()
-                if not text:
-                    self.errors = {**self.errors, "chat": "Type a message first."}
-                    return
-                self.messages = [*self.messages, ChatMessage("user", text)]
-                self.chat_input = ""
-                self.form_version += 1
             typed = self._revalidate(model, show_required=True)
             if self.errors:
                 self.status, self.error = "failed", "Fix the highlighted fields, then run again."
-                if self.kind == "chat":
-                    self.messages = self.messages[:-1]
+                self._kind_run_refused()
                 return
             values = {p.name: typed.get(p.name) for p in model.parameters}
             self._reset_result()
@@ -479,32 +390,11 @@ class PlaygroundState(rx.State):
                 self.errors = {**self.errors, **result.error.fields}
         elif result.status == "cancelled":
             self.error = "Cancelled."
-        if self.kind == "chat":
-            content = self.partial or result.text or ""
-            if content:
-                self.messages = [*self.messages, ChatMessage("assistant", content)]
-            self.partial = ""
-        else:
-            self.output_text = result.text or ""
-        data = result.data or {}
-        vectors = data.get("vectors") or []
-        if vectors:
-            self.dimensions = int(data.get("dimensions") or len(vectors[0]))
-            self.vectors_json = json.dumps(vectors)
-            inputs = [t for t in (self.values.get("input") or "").splitlines() if t.strip()]
-            labels = [(t[:24] + "…") if len(t) > 25 else t for t in inputs] or [
-                f"#{i + 1}" for i in range(len(vectors))
-            ]
-            self.similarity_labels = labels
-            self.similarity = [
-                SimilarityRow(labels[i] if i < len(labels) else f"#{i + 1}", [f"{c:.3f}" for c in row])
-                for i, row in enumerate(data.get("similarity") or [])
-            ]
+        self._kind_result(result)
 
     async def _load_run(self, run_id: str) -> None:
         """Put a stored run's inputs back into the form, with its result."""
-        with session_scope() as session:
-            row = run_store.get_run(session=session, run_id=run_id)
+        row = await asyncio.to_thread(_stored_run, run_id)
         if row is None or row.model_slug != self.model_slug:
             self.status, self.error = "failed", "That run does not exist for this model."
             return
@@ -512,17 +402,17 @@ class PlaygroundState(rx.State):
         if model is None:
             return
         for name, value in run_store.run_inputs(row).items():
-            if name == "messages" and isinstance(value, list):
-                self.messages = [ChatMessage(m.get("role", "user"), m.get("content", "")) for m in value]
-            elif name == self.file_field and isinstance(value, dict):
+            if self._kind_load(name, value):
+                continue
+            if name == self.file_field and isinstance(value, dict):
                 path = Path(value.get("path", ""))
                 if path.is_file():
                     self._upload = value
                     self.upload_name = value.get("filename", path.name)
-                    self.upload_preview = f"/media/{path.name}"
+                    self.upload_preview = media_url(path)
                     self.upload_kind = str(value.get("content_type", "")).split("/", 1)[0]
             elif model.parameter(name) is not None:
-                self.values[name] = _text(value)
+                self.values[name] = value_text(value)
         self.form_version += 1
         typed = self._revalidate(model, show_required=False)
         await self._sync_snippet(typed)
@@ -532,5 +422,4 @@ class PlaygroundState(rx.State):
         self.output_url = run_store.output_url(row) or ""
         self.response_json = row.response_json or ""
         self.error = row.error or ""
-        if self.kind != "chat":
-            self.output_text = run_store.run_text(row)
+        self._kind_loaded_result(row)

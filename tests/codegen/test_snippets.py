@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from ai_registry.categories.request import build_request
 from ai_registry.codegen import FORMAT_LABELS, FORMATS, snippet
 from ai_registry.codegen.highlight import highlight_css, highlight_html
 from ai_registry.codegen.snippets import (
@@ -23,7 +22,8 @@ from ai_registry.codegen.snippets import (
     python_snippet,
     shell_quote,
 )
-from tests.categories.factories import (
+from ai_registry.kinds import build_request
+from tests.kinds.factories import (
     ALL_FACTORIES,
     chat_model,
     image_model,

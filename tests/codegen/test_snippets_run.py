@@ -21,7 +21,6 @@ import pytest
 
 from ai_registry.catalog import builtin
 from ai_registry.catalog.models import UnifiedAIModel
-from ai_registry.categories.request import RequestSpec, build_request
 from ai_registry.codegen.snippets import (
     API_KEY_PLACEHOLDER,
     DEFAULT_BASE_URL,
@@ -31,6 +30,7 @@ from ai_registry.codegen.snippets import (
     javascript_snippet,
     python_snippet,
 )
+from ai_registry.kinds import RequestSpec, build_request
 from tests.support.contract_server import ContractServer
 from tests.support.media import png_bytes, wav_bytes
 

@@ -13,7 +13,7 @@ import pytest
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.inference import rate_limit
-from ai_registry.inference.media import upload_dir
+from ai_registry.media.storage import upload_dir
 from ai_registry.settings import get_settings
 from tests.support.contract_server import ContractServer
 from tests.support.media import png_bytes, wav_bytes

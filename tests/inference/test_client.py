@@ -16,13 +16,15 @@ from PIL import Image
 
 from ai_registry.catalog.models import RateLimit
 from ai_registry.inference import rate_limit
-from ai_registry.inference.client import RunResult, expected_output_kind, run_and_record, run_model
-from ai_registry.inference.media import media_dir
+from ai_registry.inference.result import RunResult
+from ai_registry.inference.run import run_and_record, run_model
+from ai_registry.kinds import kind_for
+from ai_registry.media.storage import media_dir, upload_dir
 from ai_registry.settings import get_settings
 from ai_registry.store.db import session_scope
 from ai_registry.store.migrate import upgrade
 from ai_registry.store.runs import get_run
-from tests.categories.factories import image_model, model
+from tests.kinds.factories import image_model, model
 from tests.support.contract_server import ContractServer, Fault
 from tests.support.media import wav_bytes
 
@@ -158,7 +160,7 @@ async def test_transcription_of_a_file_given_by_url(upstream: ContractServer, ca
     result = succeeded(await run_model(catalog["whisper-transcription"], {"file": url}, run_id="stt-url"))
     assert result.text == f"Transcribed {len(audio)} bytes of audio"
     assert upstream.requests_to("/audio/transcriptions")[0].files["file"] == ("meeting.wav", "audio/wav", len(audio))
-    assert list((Path(get_settings().data_dir) / "uploads").iterdir()) == []  # the download is not kept
+    assert list(upload_dir().iterdir()) == []  # the download is not kept
     upstream.media["notes.wav"] = (b"plain text pretending to be audio", "audio/wav")
     refused = await run_model(
         catalog["whisper-transcription"], {"file": f"{upstream.base_url}/media/notes.wav"}, run_id="stt-url-2"
@@ -220,7 +222,7 @@ async def test_embeddings_give_vectors_and_similarity(upstream: ContractServer, 
     texts = "How do I rotate a key?\nKeys rotate in settings.\nBananas are yellow."
     result = succeeded(await run_model(catalog["bge-small-en-v1-5"], {"input": texts}, run_id="emb1"))
     data = result.data
-    assert data is not None and result.output_kind == "json"
+    assert data is not None and result.output_kind == "embeddings"
     assert data["dimensions"] == 384 and len(data["vectors"]) == 3
     assert data["texts"] == texts.splitlines()
     similarity = data["similarity"]
@@ -381,13 +383,13 @@ async def test_an_injected_client_is_used_and_left_open(upstream: ContractServer
 
 
 def test_expected_output_kinds(catalog) -> None:
-    kinds = {slug: expected_output_kind(m) for slug, m in catalog.items()}
+    kinds = {slug: kind_for(m).output_kind(m) for slug, m in catalog.items()}
     assert kinds["qwen-image-edit"] == "image"
     assert kinds["cogvideox-2b"] == "video"
     assert kinds["tts"] == "audio"
     assert kinds["whisper-transcription"] == "text"
     assert kinds["gpt-4"] == "chat"
-    assert kinds["bge-base-en-v1-5"] == "json"
+    assert kinds["bge-base-en-v1-5"] == "embeddings"
 
 
 # -- recording -------------------------------------------------------------------------------------

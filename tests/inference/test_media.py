@@ -11,17 +11,15 @@ import httpx
 import pytest
 
 from ai_registry.backend import build_backend
-from ai_registry.inference.media import (
+from ai_registry.media.extract import (
     Base64FieldExtractor,
     InvalidMedia,
     RawMediaWriter,
     ResponseTooLarge,
-    media_dir,
-    media_url,
-    remove_outputs,
     shorten_base64,
-    sniff_media,
 )
+from ai_registry.media.sniff import sniff_media
+from ai_registry.media.storage import media_dir, media_url, remove_outputs
 from tests.support.media import mp4_bytes, png_bytes, wav_bytes
 from tests.support.media import sniff_media as reference_sniff
 

@@ -10,8 +10,8 @@ import pytest
 
 from ai_registry.catalog.models import ModelParameter, UnifiedAIModel
 from ai_registry.inference.validation import check_upload, validate_value, validate_values
-from tests.categories.factories import model, param
 from tests.inference.conftest import upload
+from tests.kinds.factories import model, param
 from tests.support.media import mp4_bytes, png_bytes, wav_bytes
 
 IMAGE_ACCEPT = ["image/png", "image/jpeg", "image/webp"]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ai_registry.categories.request import build_request
 from ai_registry.codegen.snippets import API_KEY_PLACEHOLDER, curl_snippet, python_snippet
+from ai_registry.kinds import build_request
 from ai_registry.local.catalog import local_models
 from tests.codegen.test_snippets_run import provide_files, run_curl
 from tests.local.conftest import TEST_KEY

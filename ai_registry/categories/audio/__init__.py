@@ -1,1 +1,0 @@
-"""Audio models: speech-to-text (transcription, translation) and text-to-speech."""

@@ -1,1 +1,0 @@
-"""Chat models: OpenAI-style chat completions, streamed as server-sent events."""

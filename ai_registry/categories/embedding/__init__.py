@@ -1,1 +1,0 @@
-"""Embedding models: text to vectors."""

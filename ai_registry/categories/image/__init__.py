@@ -1,1 +1,0 @@
-"""Image models: text-to-image generation."""

@@ -1,1 +1,0 @@
-"""Video models: image-to-video and text-to-video generation."""

@@ -1,0 +1,1 @@
+"""Media files: what they are (sniff), where they live (storage), how answers become files (extract)."""

@@ -1,0 +1,107 @@
+"""Chat playground: the conversation, an input box, sampling settings; the answer streams in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ai_registry.components.styles import FOCUS, PANEL
+from ai_registry.playgrounds.frame import (
+    generated_inputs,
+    key_notice,
+    progress,
+    run_buttons,
+    run_error,
+    run_links,
+)
+from ai_registry.state.playground import PlaygroundState
+from ai_registry.state.playground_kinds import ChatMessage, ChatPlaygroundState
+
+
+def bubble(message: ChatMessage) -> rx.Component:
+    user = message.role == "user"
+    return rx.el.div(
+        rx.el.p(rx.cond(user, "You", "Model"), class_name="text-xs font-semibold text-slate-600"),
+        rx.el.p(message.content, class_name="whitespace-pre-wrap text-sm leading-relaxed"),
+        data_testid=rx.cond(user, "message-user", "message-assistant"),
+        class_name=rx.cond(
+            user,
+            "ml-auto max-w-[85%] rounded-lg bg-indigo-50 p-3",
+            "mr-auto max-w-[85%] rounded-lg border border-slate-200 bg-white p-3",
+        ),
+    )
+
+
+def conversation() -> rx.Component:
+    return rx.el.div(
+        rx.cond(
+            ChatPlaygroundState.messages.length() > 0,
+            rx.foreach(ChatPlaygroundState.messages, bubble),
+            rx.el.p("Start the conversation below.", class_name="text-sm text-slate-600"),
+        ),
+        # The answer as it streams in; it joins the conversation when the run ends.
+        rx.cond(
+            PlaygroundState.running,
+            rx.el.div(
+                rx.el.p("Model", class_name="text-xs font-semibold text-slate-600"),
+                rx.el.p(
+                    rx.cond(PlaygroundState.partial != "", PlaygroundState.partial, "…"),
+                    class_name="whitespace-pre-wrap text-sm leading-relaxed",
+                ),
+                data_testid="message-assistant",
+                class_name="mr-auto max-w-[85%] rounded-lg border border-slate-200 bg-white p-3",
+            ),
+        ),
+        data_testid="conversation",
+        aria_live="polite",
+        class_name="flex max-h-[28rem] min-h-[12rem] flex-col gap-3 overflow-y-auto rounded-lg bg-slate-50 p-3",
+    )
+
+
+def composer() -> rx.Component:
+    return rx.el.div(
+        rx.el.textarea(
+            key="chat-" + PlaygroundState.form_version.to_string(),
+            default_value=ChatPlaygroundState.chat_input,
+            on_change=ChatPlaygroundState.set_chat_input,
+            placeholder="Ask something…",
+            rows=3,
+            aria_label="Message",
+            data_testid="chat-input",
+            class_name=f"w-full rounded-md border border-slate-300 px-3 py-2 text-sm {FOCUS}",
+        ),
+        rx.cond(
+            PlaygroundState.errors.contains("chat"),
+            rx.el.p(PlaygroundState.errors["chat"].to(str), role="alert", class_name="text-sm text-red-700"),
+        ),
+        run_buttons(
+            ChatPlaygroundState,
+            secondary=("Clear", ChatPlaygroundState.clear_chat, "chat-clear"),
+            stop=("Stop", "chat-stop"),
+            run=("send", "Send", "chat-send"),
+            show_price=False,
+        ),
+        run_links(),
+        class_name="flex flex-col gap-2",
+    )
+
+
+def chat_playground() -> rx.Component:
+    return rx.el.div(
+        rx.el.div(
+            rx.el.h2("Conversation", class_name="text-lg font-semibold"),
+            conversation(),
+            progress(),
+            run_error(),
+            key_notice(),
+            composer(),
+            data_testid="result-panel",
+            class_name=f"{PANEL} flex min-w-0 flex-col gap-3",
+        ),
+        rx.el.div(
+            rx.el.h2("Settings", class_name="text-lg font-semibold"),
+            generated_inputs(),
+            data_testid="input-panel",
+            class_name=f"{PANEL} flex min-w-0 flex-col gap-4",
+        ),
+        class_name="grid grid-cols-1 gap-5 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]",
+    )

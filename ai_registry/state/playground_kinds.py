@@ -1,0 +1,166 @@
+"""One playground substate per kind: what only that kind's playground holds and shows.
+
+Each names its kind in `KIND` (the `Kind.name` of `ai_registry.kinds`) and overrides the base
+state's `_kind_*` hooks; the playground wing binds that kind's widgets and Run button to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, ClassVar
+
+import reflex as rx
+
+from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.inference.result import RunResult
+from ai_registry.kinds.audio import AudioKind
+from ai_registry.kinds.chat import ChatKind
+from ai_registry.kinds.embedding import EmbeddingKind
+from ai_registry.kinds.image import PRESETS, ImageKind
+from ai_registry.kinds.video import VideoKind
+from ai_registry.state.playground import PlaygroundState
+
+
+@dataclasses.dataclass
+class ChatMessage:
+    role: str = "user"
+    content: str = ""
+
+
+@dataclasses.dataclass
+class SimilarityRow:
+    label: str = ""
+    cells: list[str] = dataclasses.field(default_factory=list)
+
+
+class ChatPlaygroundState(PlaygroundState):
+    """The conversation: the messages so far and the message being typed."""
+
+    KIND: ClassVar[str] = ChatKind.name
+
+    messages: list[ChatMessage] = []
+    chat_input: str = ""
+
+    def _kind_setup(self, model: UnifiedAIModel) -> None:
+        self.messages, self.chat_input = [], ""
+
+    def _kind_values(self, raw: dict[str, Any]) -> None:
+        raw["messages"] = [{"role": m.role, "content": m.content} for m in self.messages]
+        raw["stream"] = "true"
+
+    def _kind_errors(self, errors: dict[str, str]) -> None:
+        errors.pop("messages", None)  # the composer says "Type a message first." itself
+
+    def _kind_before_run(self) -> bool:
+        text = self.chat_input.strip()
+        if not text:
+            self.errors = {**self.errors, "chat": "Type a message first."}
+            return False
+        self.messages = [*self.messages, ChatMessage("user", text)]
+        self.chat_input = ""
+        self.form_version += 1
+        return True
+
+    def _kind_run_refused(self) -> None:
+        self.messages = self.messages[:-1]
+
+    def _kind_result(self, result: RunResult) -> None:
+        content = self.partial or result.text or ""
+        if content:
+            self.messages = [*self.messages, ChatMessage("assistant", content)]
+        self.partial = ""
+
+    def _kind_load(self, name: str, value: Any) -> bool:
+        if name == "messages" and isinstance(value, list):
+            self.messages = [ChatMessage(m.get("role", "user"), m.get("content", "")) for m in value]
+            return True
+        return False
+
+    def _kind_loaded_result(self, row: Any) -> None:
+        """The stored answer is already the conversation's last message."""
+
+    @rx.event
+    def set_chat_input(self, text: str):
+        self.chat_input = text
+
+    @rx.event
+    def clear_chat(self):
+        if not self.running:
+            self.messages = []
+            self._reset_result()
+
+
+class ImagePlaygroundState(PlaygroundState):
+    """Size presets beside the generated fields."""
+
+    KIND: ClassVar[str] = ImageKind.name
+
+    @rx.var
+    def presets(self) -> list[list[str]]:
+        """[label, width, height] for each one-click size."""
+        return [[label, str(width), str(height)] for label, width, height in PRESETS]
+
+    @rx.event
+    async def apply_preset(self, width: int, height: int):
+        await self.set_value("width", str(width))
+        await self.set_value("height", str(height))
+
+
+class VideoPlaygroundState(PlaygroundState):
+    """Everything a video run needs is in the generated form and the upload zone."""
+
+    KIND: ClassVar[str] = VideoKind.name
+
+
+class AudioPlaygroundState(PlaygroundState):
+    """Speech-to-text (an upload) or text-to-speech (a voice), by the model's route."""
+
+    KIND: ClassVar[str] = AudioKind.name
+
+    audio_mode: str = ""  # transcribe | speech
+
+    def _kind_setup(self, model: UnifiedAIModel) -> None:
+        self.audio_mode = "speech" if model.endpoint.endswith("/speech") else "transcribe"
+        self._kind_reset()
+
+
+class EmbeddingPlaygroundState(PlaygroundState):
+    """The vectors of a run and how similar its texts are."""
+
+    KIND: ClassVar[str] = EmbeddingKind.name
+
+    vectors_json: str = ""
+    dimensions: int = 0
+    similarity: list[SimilarityRow] = []
+    similarity_labels: list[str] = []
+
+    def _kind_reset(self) -> None:
+        self.vectors_json = ""
+        self.dimensions = 0
+        self.similarity, self.similarity_labels = [], []
+
+    def _kind_result(self, result: RunResult) -> None:
+        self.output_text = result.text or ""
+        data = result.data or {}
+        vectors = data.get("vectors") or []
+        if not vectors:
+            return
+        self.dimensions = int(data.get("dimensions") or len(vectors[0]))
+        self.vectors_json = json.dumps(vectors)
+        inputs = [t for t in (self.values.get("input") or "").splitlines() if t.strip()]
+        labels = [(t[:24] + "…") if len(t) > 25 else t for t in inputs] or [f"#{i + 1}" for i in range(len(vectors))]
+        self.similarity_labels = labels
+        self.similarity = [
+            SimilarityRow(labels[i] if i < len(labels) else f"#{i + 1}", [f"{c:.3f}" for c in row])
+            for i, row in enumerate(data.get("similarity") or [])
+        ]
+
+
+KIND_STATES: tuple[type[PlaygroundState], ...] = (
+    ChatPlaygroundState,
+    ImagePlaygroundState,
+    VideoPlaygroundState,
+    AudioPlaygroundState,
+    EmbeddingPlaygroundState,
+)
