@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.codegen.js_helpers import JS_DATA_URI, JS_LOAD, JS_SAVE, JS_WRITE
 from ai_registry.kinds import Kind, OutputKind, RequestSpec, build_request, kind_for
 
 FORMATS: tuple[str, ...] = ("curl", "http", "python", "javascript")
@@ -276,66 +277,6 @@ def _py_multipart_call(spec: RequestSpec, method: str, timeout: str) -> list[str
 
 # --- JavaScript ---------------------------------------------------------------------------------
 
-_JS_SAVE = """\
-// Saves bytes: to a file in Node, as a download in a browser.
-async function save(filename, bytes) {
-  if (typeof document === "undefined") {
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(filename, bytes);
-  } else {
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([bytes]));
-    link.download = filename;
-    link.click();
-  }
-  console.log(`Saved ${filename}`);
-}
-
-const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-"""
-
-_JS_LOAD = """\
-// Reads a local file in Node; in a browser, use the File from an <input type="file"> instead.
-async function loadFile(filename, type) {
-  const { readFile } = await import("node:fs/promises");
-  return new Blob([await readFile(filename)], { type });
-}
-"""
-
-_JS_DATA_URI = """\
-async function toDataUri(blob) {
-  let binary = "";
-  for (const byte of new Uint8Array(await blob.arrayBuffer())) binary += String.fromCharCode(byte);
-  return `data:${blob.type};base64,${btoa(binary)}`;
-}
-"""
-
-_JS_WRITE = """\
-const write = (text) =>
-  typeof process !== "undefined" ? process.stdout.write(text) : console.log(text);
-
-// Prints the answer as it streams in (OpenAI-style server-sent events).
-async function printStream(response) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    const lines = buffer.split("\\n");
-    buffer = lines.pop();
-    for (const line of lines) {
-      if (!line.startsWith("data:")) continue;
-      const data = line.slice(5).trim();
-      if (data === "[DONE]") return;
-      const delta = JSON.parse(data).choices[0].delta ?? {};
-      write(delta.content ?? "");
-    }
-  }
-}
-"""
-
 
 def _js_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key)
@@ -367,15 +308,15 @@ def javascript_snippet(
     needs_files = any(not p.json_path for p in spec.files) if spec.form is not None else False
     inline = [p for p in spec.files if p.json_path]
     if needs_files or inline:
-        helpers.append(_JS_LOAD)
+        helpers.append(JS_LOAD)
     if inline:
-        helpers.append(_JS_DATA_URI)
+        helpers.append(JS_DATA_URI)
     handling = _javascript_lines(kind_for(model), spec)
     code = "\n".join(handling)
     if "save(" in code:
-        helpers.append(_JS_SAVE)
+        helpers.append(JS_SAVE)
     if "printStream(" in code:
-        helpers.append(_JS_WRITE)
+        helpers.append(JS_WRITE)
 
     body: list[str] = []
     for part in inline:

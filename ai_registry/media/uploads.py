@@ -5,10 +5,13 @@ The real type comes from the magic bytes, never from the name or the browser's w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ai_registry.catalog.models import ModelParameter
-from ai_registry.media.sniff import sniff_media
+from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
+from ai_registry.media.storage import new_upload_path
 from ai_registry.settings import get_settings
 
 # MIME types a parameter may accept -> the sniffed kind of file they mean.
@@ -140,3 +143,38 @@ def check_upload(
     if sniffed is None or sniffed not in kinds:
         return accept_message(param)
     return None
+
+
+@dataclass(frozen=True)
+class SavedUpload:
+    """An accepted upload, saved under the media folder."""
+
+    path: Path
+    filename: str  # the name the person's file had
+    content_type: str  # from the bytes
+    size: int
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        """What a run's values carry for the file (see `kinds.values.file_part`)."""
+        return {"filename": self.filename, "content_type": self.content_type, "path": str(self.path), "size": self.size}
+
+    @property
+    def label(self) -> str:
+        """`photo.png (1.2 MB)`, or bytes for small files."""
+        size = f"{self.size / 1e6:.1f} MB" if self.size > 1e5 else f"{self.size:,} bytes"
+        return f"{self.filename} ({size})"
+
+
+def save_upload(param: ModelParameter, filename: str, content_type: str, data: bytes) -> tuple[SavedUpload | None, str]:
+    """Check an upload against `param` and save it, named by what its bytes are; else why not."""
+    problem = check_upload(param, filename, content_type, len(data), data[:64])
+    if problem:
+        return None, problem
+    detected = MEDIA_TYPES.get(sniff_media(data[:64]) or "")
+    if detected is None:
+        return None, "the file's contents are not a media type this model takes."
+    extension, real_type, _kind = detected
+    target = new_upload_path(extension)
+    target.write_bytes(data)
+    return SavedUpload(path=target, filename=filename, content_type=real_type, size=len(data)), ""

@@ -26,9 +26,8 @@ from ai_registry.inference.run import run_and_record
 from ai_registry.inference.transport import is_local
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
-from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
-from ai_registry.media.storage import media_url, new_upload_path
-from ai_registry.media.uploads import check_upload
+from ai_registry.media.storage import media_url
+from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
 from ai_registry.state.detail import DetailState
 from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
@@ -282,24 +281,15 @@ class PlaygroundState(rx.State):
         upload = files[0]
         name = Path(upload.name or upload.filename or "upload").name
         data = await upload.read()
-        problem = check_upload(param, name, upload.content_type or "", len(data), data[:64])
-        if problem:
+        saved, problem = await asyncio.to_thread(save_upload, param, name, upload.content_type or "", data)
+        if saved is None:
             self._clear_upload()
             self.upload_error = f"{name}: {problem}"
             return
-        # Named by what the bytes are (checked above), so the /media route serves the preview.
-        detected = MEDIA_TYPES.get(sniff_media(data[:64]) or "")
-        if detected is None:
-            self._clear_upload()
-            self.upload_error = f"{name}: the file's contents are not a media type this model takes."
-            return
-        ext, content_type, _kind = detected
-        target = new_upload_path(ext)
-        await asyncio.to_thread(target.write_bytes, data)
-        self._upload = {"filename": name, "content_type": content_type, "path": str(target), "size": len(data)}
-        self.upload_name = f"{name} ({len(data) / 1e6:.1f} MB)" if len(data) > 1e5 else f"{name} ({len(data):,} bytes)"
-        self.upload_preview = media_url(target)
-        self.upload_kind = content_type.split("/", 1)[0]
+        self._upload = saved.reference
+        self.upload_name = saved.label
+        self.upload_preview = media_url(saved.path)
+        self.upload_kind = saved.content_type.split("/", 1)[0]
         self.upload_error = ""
         self.values[self.file_field] = ""
         state = await self._kind_state()
@@ -320,9 +310,12 @@ class PlaygroundState(rx.State):
     def stop(self):
         self.cancel_requested = True
 
-    @rx.event(background=True)
-    async def run(self):
-        """Run the model with the form's values; bound per kind, so the kind's hooks apply."""
+    async def _run(self) -> None:
+        """Run the model with the form's values, as a background event of the kind's substate.
+
+        Reflex binds an inherited handler to the state that defines it, so each substate defines its
+        own `run` event calling this: then `self` is the substate and its hooks apply.
+        """
         async with self:
             if self.running:
                 return

@@ -39,6 +39,10 @@ class ChatPlaygroundState(PlaygroundState):
 
     KIND: ClassVar[str] = ChatKind.name
 
+    @rx.event(background=True)
+    async def run(self):
+        await self._run()
+
     messages: list[ChatMessage] = []
     chat_input: str = ""
 
@@ -96,6 +100,10 @@ class ImagePlaygroundState(PlaygroundState):
 
     KIND: ClassVar[str] = ImageKind.name
 
+    @rx.event(background=True)
+    async def run(self):
+        await self._run()
+
     @rx.var
     def presets(self) -> list[list[str]]:
         """[label, width, height] for each one-click size."""
@@ -112,11 +120,19 @@ class VideoPlaygroundState(PlaygroundState):
 
     KIND: ClassVar[str] = VideoKind.name
 
+    @rx.event(background=True)
+    async def run(self):
+        await self._run()
+
 
 class AudioPlaygroundState(PlaygroundState):
     """Speech-to-text (an upload) or text-to-speech (a voice), by the model's route."""
 
     KIND: ClassVar[str] = AudioKind.name
+
+    @rx.event(background=True)
+    async def run(self):
+        await self._run()
 
     audio_mode: str = ""  # transcribe | speech
 
@@ -129,6 +145,10 @@ class EmbeddingPlaygroundState(PlaygroundState):
     """The vectors of a run and how similar its texts are."""
 
     KIND: ClassVar[str] = EmbeddingKind.name
+
+    @rx.event(background=True)
+    async def run(self):
+        await self._run()
 
     vectors_json: str = ""
     dimensions: int = 0
