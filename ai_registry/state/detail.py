@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import reflex as rx
@@ -71,6 +72,11 @@ def parameter_view(param) -> ParameterView:
     )
 
 
+async def _has_upstream_key() -> bool:
+    """Whether an upstream key is set (a database read, off the event loop)."""
+    return bool(await asyncio.to_thread(upstream_api_key))
+
+
 class DetailState(rx.State):
     """The model shown, its tab, and the API tab's choices. Values are plain strings for the page."""
 
@@ -117,7 +123,7 @@ class DetailState(rx.State):
         if slug == self.model_slug and self.found:
             # The model is the same, but a key may have been saved or removed meanwhile.
             model = self._model()
-            self.has_key = model is not None and bool(upstream_api_key()) and not is_local(model)
+            self.has_key = model is not None and not is_local(model) and await _has_upstream_key()
             return
         self.model_slug = slug
         self.copied = False
@@ -127,6 +133,7 @@ class DetailState(rx.State):
             self.name = ""
             return
         self._show(model)
+        self.has_key = not is_local(model) and await _has_upstream_key()
 
     def _show(self, model: UnifiedAIModel) -> None:
         self.name = model.name
@@ -151,7 +158,6 @@ class DetailState(rx.State):
         self.facts = [[k, v] for k, v in model.facts.items()]
         self.parameters = [parameter_view(p) for p in model.parameters]
         self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
-        self.has_key = bool(upstream_api_key()) and not is_local(model)
 
     @rx.event
     def set_tab(self, tab: str):
