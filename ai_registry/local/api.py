@@ -110,30 +110,30 @@ def _model_entries(engine: LocalEngine) -> list[dict[str, Any]]:
     ]
 
 
-def _input_texts(raw: Any, engine: LocalEngine) -> list[str]:
+def _input_texts(raw: Any, engine: LocalEngine, field: str = "input") -> list[str]:
     settings = engine.settings
     texts = [raw] if isinstance(raw, str) else list(raw)
     if not texts:
-        raise LocalAPIError(400, "'input' is empty: give at least one text.", param="input", code="empty_input")
+        raise LocalAPIError(400, f"'{field}' is empty: give at least one text.", param=field, code="empty_input")
     if not all(isinstance(t, str) for t in texts):
         raise LocalAPIError(
-            400, "Token arrays are not supported here: send text strings.", param="input", code="invalid_value"
+            400, "Token arrays are not supported here: send text strings.", param=field, code="invalid_value"
         )
     if len(texts) > settings.embedding_max_inputs:
         raise LocalAPIError(
             400,
-            f"'input' has {len(texts)} texts; send at most {settings.embedding_max_inputs} per request.",
-            param="input",
+            f"'{field}' has {len(texts)} texts; send at most {settings.embedding_max_inputs} per request.",
+            param=field,
             code="too_many_inputs",
         )
     for index, text in enumerate(texts):
         if not text.strip():
-            raise LocalAPIError(400, f"input[{index}] is empty.", param=f"input[{index}]", code="empty_input")
+            raise LocalAPIError(400, f"{field}[{index}] is empty.", param=f"{field}[{index}]", code="empty_input")
         if len(text) > settings.embedding_max_chars:
             raise LocalAPIError(
                 400,
-                f"input[{index}] has {len(text):,} characters; the limit is {settings.embedding_max_chars:,}.",
-                param=f"input[{index}]",
+                f"{field}[{index}] has {len(text):,} characters; the limit is {settings.embedding_max_chars:,}.",
+                param=f"{field}[{index}]",
                 code="input_too_long",
             )
     return texts
@@ -397,7 +397,7 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
         eng = current()
         body = await read_json_model(request, EmbeddingGenerateRequest, eng.settings.max_json_body_bytes)
         runner = resolve_model(eng, body.model, eng.embeddings)
-        texts = _input_texts(body.texts, eng)
+        texts = _input_texts(body.texts, eng, field="texts")
         started = time.perf_counter()
         result = await run_model(runner, runner.embed, texts, normalize=body.normalize)
         return JSONResponse(
