@@ -27,6 +27,7 @@ from ai_registry.catalog.query import (
     parse_sort,
 )
 from ai_registry.local.auth import api_key_from_headers
+from ai_registry.local.json_guard import UnsafeInput, check_text_fields
 from ai_registry.store.api_keys import verify_api_key
 
 DEFAULT_PER_PAGE = 50
@@ -60,6 +61,7 @@ class MarkdownResponse(PlainTextResponse):
 
 
 NOT_FOUND = {404: {"model": ErrorDetail, "description": "No model has this slug."}}
+BAD_TEXT = {400: {"model": ErrorDetail, "description": "A parameter holds a NUL character or invalid Unicode."}}
 UNAUTHORIZED = {401: {"model": ErrorDetail, "description": "No API key, or a wrong or revoked one."}}
 
 
@@ -77,6 +79,14 @@ async def require_registry_key(request: Request) -> None:
         raise HTTPException(401, "Incorrect or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
 
 
+async def refuse_unsafe_text(request: Request) -> None:
+    """400 naming the parameter when a query or path value holds NUL or a lone surrogate (the shared guard)."""
+    try:
+        check_text_fields([*request.query_params.multi_items(), *request.path_params.items()])
+    except UnsafeInput as exc:
+        raise HTTPException(400, exc.message) from exc
+
+
 async def _model_or_404(slug: str) -> UnifiedAIModel:
     await refresh_catalog()
     model = find_model(slug)
@@ -88,7 +98,8 @@ async def _model_or_404(slug: str) -> UnifiedAIModel:
 def build_registry_router() -> APIRouter:
     """The registry's read-only routes; each needs an API key and follows the catalog's refresh TTL."""
     router = APIRouter(
-        prefix="/api", tags=["registry"], dependencies=[Depends(require_registry_key)], responses=UNAUTHORIZED
+        prefix="/api", tags=["registry"], dependencies=[Depends(require_registry_key), Depends(refuse_unsafe_text)],
+        responses={**UNAUTHORIZED, **BAD_TEXT},
     )
 
     @router.get("/models", response_model=ModelPage, summary="List models")

@@ -26,14 +26,18 @@ from ai_registry.local.auth import require_api_key
 from ai_registry.local.bodies import read_form, read_json_model
 from ai_registry.local.catalog import local_models, release_time
 from ai_registry.local.chat import ChatEngineError, ChatRunner, raise_for_engine_error
+from ai_registry.local.config import get_local_settings
 from ai_registry.local.engine import LocalEngine, get_engine
 from ai_registry.local.errors import LocalAPIError, OpenAIErrorRoute
 from ai_registry.local.runtime import ModelRunner, ModelUnavailable
 from ai_registry.local.schemas import (
+    TRANSCRIPTION_FORM_SCHEMA,
     ChatCompletionRequest,
     EmbeddingGenerateRequest,
     EmbeddingRequest,
     SpeechRequest,
+    openapi_form_body,
+    openapi_json_body,
 )
 from ai_registry.local.speech import VOICE, NoSpeech
 from ai_registry.local.transcription import InvalidAudio
@@ -110,30 +114,30 @@ def _model_entries(engine: LocalEngine) -> list[dict[str, Any]]:
     ]
 
 
-def _input_texts(raw: Any, engine: LocalEngine) -> list[str]:
+def _input_texts(raw: Any, engine: LocalEngine, field: str = "input") -> list[str]:
     settings = engine.settings
     texts = [raw] if isinstance(raw, str) else list(raw)
     if not texts:
-        raise LocalAPIError(400, "'input' is empty: give at least one text.", param="input", code="empty_input")
+        raise LocalAPIError(400, f"'{field}' is empty: give at least one text.", param=field, code="empty_input")
     if not all(isinstance(t, str) for t in texts):
         raise LocalAPIError(
-            400, "Token arrays are not supported here: send text strings.", param="input", code="invalid_value"
+            400, "Token arrays are not supported here: send text strings.", param=field, code="invalid_value"
         )
     if len(texts) > settings.embedding_max_inputs:
         raise LocalAPIError(
             400,
-            f"'input' has {len(texts)} texts; send at most {settings.embedding_max_inputs} per request.",
-            param="input",
+            f"'{field}' has {len(texts)} texts; send at most {settings.embedding_max_inputs} per request.",
+            param=field,
             code="too_many_inputs",
         )
     for index, text in enumerate(texts):
         if not text.strip():
-            raise LocalAPIError(400, f"input[{index}] is empty.", param=f"input[{index}]", code="empty_input")
+            raise LocalAPIError(400, f"{field}[{index}] is empty.", param=f"{field}[{index}]", code="empty_input")
         if len(text) > settings.embedding_max_chars:
             raise LocalAPIError(
                 400,
-                f"input[{index}] has {len(text):,} characters; the limit is {settings.embedding_max_chars:,}.",
-                param=f"input[{index}]",
+                f"{field}[{index}] has {len(text):,} characters; the limit is {settings.embedding_max_chars:,}.",
+                param=f"{field}[{index}]",
                 code="input_too_long",
             )
     return texts
@@ -280,6 +284,11 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
     def current() -> LocalEngine:
         return engine or get_engine()
 
+    # The documented limits come from the same settings the routes enforce (settings only: no model loads).
+    limits = engine.settings if engine is not None else get_local_settings()
+    chat_tokens = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": limits.chat_max_tokens}, {"type": "null"}]}
+    chat_body = openapi_json_body(ChatCompletionRequest, max_tokens=chat_tokens, max_completion_tokens=chat_tokens)
+
     @router.get("/v1/models", summary="List the local models")
     async def list_models() -> dict[str, Any]:
         return {"object": "list", "data": _model_entries(current())}
@@ -332,7 +341,8 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
         healthy = all(r.status().available for r in eng.runners)
         return {"status": "healthy" if healthy else "degraded", "services": services}
 
-    @router.post("/v1/chat/completions", dependencies=authorized, summary="Chat (JSON or server-sent events)")
+    @router.post("/v1/chat/completions", dependencies=authorized, summary="Chat (JSON or server-sent events)",
+                 openapi_extra=chat_body)
     async def chat_completions(request: Request) -> Response:
         eng = current()
         settings = eng.settings
@@ -372,7 +382,8 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
         result = await run_model(runner, runner.complete, engine_body)
         return JSONResponse(responses.chat_completion(result, runner.model_id))
 
-    @router.post("/v1/embeddings", dependencies=authorized, summary="Embed texts")
+    @router.post("/v1/embeddings", dependencies=authorized, summary="Embed texts",
+                 openapi_extra=openapi_json_body(EmbeddingRequest))
     async def embeddings(request: Request) -> Response:
         eng = current()
         body = await read_json_model(request, EmbeddingRequest, eng.settings.max_json_body_bytes)
@@ -392,12 +403,13 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
         "/v1/public/{project_id}/embeddings/generate",
         dependencies=authorized,
         summary="Embed texts (the upstream contract's route)",
+        openapi_extra=openapi_json_body(EmbeddingGenerateRequest),
     )
     async def embeddings_generate(project_id: str, request: Request) -> Response:
         eng = current()
         body = await read_json_model(request, EmbeddingGenerateRequest, eng.settings.max_json_body_bytes)
         runner = resolve_model(eng, body.model, eng.embeddings)
-        texts = _input_texts(body.texts, eng)
+        texts = _input_texts(body.texts, eng, field="texts")
         started = time.perf_counter()
         result = await run_model(runner, runner.embed, texts, normalize=body.normalize)
         return JSONResponse(
@@ -411,7 +423,8 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
             }
         )
 
-    @router.post("/v1/audio/transcriptions", dependencies=authorized, summary="Transcribe English speech")
+    @router.post("/v1/audio/transcriptions", dependencies=authorized, summary="Transcribe English speech",
+                 openapi_extra=openapi_form_body(TRANSCRIPTION_FORM_SCHEMA))
     async def transcriptions(request: Request) -> Response:
         eng = current()
         settings = eng.settings
@@ -453,6 +466,7 @@ def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
         "/v1/audio/speech",
         dependencies=authorized,
         summary="Speak text (WAV)",
+        openapi_extra=openapi_json_body(SpeechRequest),
         response_class=Response,
         responses={200: {"content": {"audio/wav": {}}}},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
 from fastapi import Request
@@ -12,6 +11,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from ai_registry.local.errors import LocalAPIError, from_validation_errors
+from ai_registry.local.json_guard import UnsafeInput, check_text_fields, parse_json_body
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,8 +43,10 @@ async def read_json_model(request: Request, model: type[M], limit: int) -> M:
     if not raw.strip():
         raise LocalAPIError(400, "The request body is empty: send a JSON object.", code="empty_body")
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = parse_json_body(raw)
+    except UnsafeInput as exc:
+        raise LocalAPIError(400, exc.message, param=exc.param, code="invalid_value") from exc
+    except ValueError as exc:  # bad syntax, bad UTF-8, or an integer of thousands of digits
         raise LocalAPIError(
             400,
             f"We could not parse the JSON body of your request ({exc}). Send a valid JSON object.",
@@ -79,6 +81,11 @@ async def read_form(request: Request, limit: int) -> FormData:
         return {"type": "http.request", "body": raw, "more_body": False}
 
     try:
-        return await Request(request.scope, replay).form(max_files=2, max_fields=32)
+        form = await Request(request.scope, replay).form(max_files=2, max_fields=32)
     except MultiPartException as exc:
         raise LocalAPIError(400, f"Malformed multipart body: {exc.message}", code="invalid_multipart") from exc
+    try:
+        check_text_fields((name, value) for name, value in form.multi_items() if isinstance(value, str))
+    except UnsafeInput as exc:
+        raise LocalAPIError(400, exc.message, param=exc.param, code="invalid_value") from exc
+    return form

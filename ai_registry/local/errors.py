@@ -7,6 +7,7 @@ validation included, into that shape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -61,9 +62,18 @@ class LocalAPIError(Exception):
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 
+# pydantic puts the member of a union it tried into `loc` ("str", "list[str]", "TextPart"): not a field.
+_UNION_TAG = re.compile(r"^(str|int|float|bool|none|[a-z]+\[.*\]|[A-Z]\w*|function-\w+\[.*\])$")
+
+
 def _param_of(loc: Sequence[Any]) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or None
+    """OpenAI's way of naming a field: `messages[0].content`."""
+    out = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header") or (isinstance(part, str) and _UNION_TAG.match(part)):
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
 
 
 def from_validation_errors(errors: Sequence[Any]) -> LocalAPIError:

@@ -122,3 +122,45 @@ class SpeechRequest(_Body):
     def words(self) -> str:
         """The text to speak."""
         return self.input if self.input is not None else (self.text or "")
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {key: _inline_refs(value, defs) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    return node
+
+
+def openapi_json_body(model: type[BaseModel], **property_limits: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` declaring `model` as the route's JSON body (the route still parses it itself).
+
+    `property_limits` adds server settings to a property's schema, e.g. `max_tokens={"maximum": 512}`,
+    so clients and the fuzzer see the limits the route enforces.
+    """
+    schema = model.model_json_schema()
+    inlined = _inline_refs(schema, schema.get("$defs", {}))
+    for name, limits in property_limits.items():
+        inlined["properties"][name] = {**inlined["properties"][name], **limits}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inlined}}}}
+
+
+TRANSCRIPTION_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "WAV, MP3, OGG, FLAC... (at most 25 MB)"},
+        "model": {"type": "string"},
+        "language": {"type": "string", "enum": ["en", "english"]},
+        "prompt": {"type": "string", "maxLength": 1000},
+        "response_format": {"type": "string", "enum": ["json", "text", "verbose_json", "srt", "vtt"]},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+
+
+def openapi_form_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` declaring a multipart/form-data body (the route parses the form itself)."""
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
