@@ -1,0 +1,1 @@
+"""One FastAPI router per kind of local model (models, chat, embeddings, audio), assembled in `local.api`."""
