@@ -31,6 +31,7 @@ from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
 from ai_registry.state.detail import DetailState
 from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
+from ai_registry.state.playground_hooks import KindHooks
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
 from ai_registry.store.upstream_key import upstream_api_key
@@ -50,7 +51,7 @@ def _stored_run(run_id: str) -> Any:
         return run_store.get_run(session=session, run_id=run_id)
 
 
-class PlaygroundState(rx.State):
+class PlaygroundState(KindHooks, rx.State):
     """Inputs, validation, the run in flight and its result, for every kind."""
 
     model_slug: str = ""
@@ -120,40 +121,6 @@ class PlaygroundState(rx.State):
     @rx.var
     def history_url(self) -> str:
         return routes.runs_url(self.model_slug) if self.model_slug else routes.BROWSE
-
-    # ---------- the kind's hooks (overridden by the substates) ----------
-
-    def _kind_setup(self, model: UnifiedAIModel) -> None:
-        """Reset what the kind keeps when another model opens."""
-        self._kind_reset()
-
-    def _kind_reset(self) -> None:
-        """Clear the kind's part of a shown result."""
-
-    def _kind_values(self, raw: dict[str, Any]) -> None:
-        """Add the values the kind's own widgets hold to the raw form values."""
-
-    def _kind_errors(self, errors: dict[str, str]) -> None:
-        """Drop errors of fields the kind's own widgets check themselves."""
-
-    def _kind_before_run(self) -> bool:
-        """Take the kind's input for the run; False (with an error shown) stops it."""
-        return True
-
-    def _kind_run_refused(self) -> None:
-        """Undo what `_kind_before_run` took when the run does not start."""
-
-    def _kind_result(self, result: RunResult) -> None:
-        """Show the parts of a result only this kind shows."""
-        self.output_text = result.text or ""
-
-    def _kind_load(self, name: str, value: Any) -> bool:
-        """Put one stored input back into the kind's widgets; True when it was the kind's."""
-        return False
-
-    def _kind_loaded_result(self, row: Any) -> None:
-        """Show a stored run's result in the kind's widgets."""
-        self.output_text = run_store.run_text(row)
 
     async def _kind_state(self) -> PlaygroundState:
         """The substate of the open model's kind (this state when none matches)."""
