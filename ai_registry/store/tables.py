@@ -74,7 +74,7 @@ class Run(SQLModel, table=True):
     response_json: str | None = None
     error: str | None = None
     output_path: str | None = None
-    output_kind: str | None = None  # image | video | audio | text | json
+    output_kind: str | None = None  # an OutputKind: chat | image | video | audio | text | embeddings | json
     cost_usd: float | None = None
     duration_ms: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
