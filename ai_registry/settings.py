@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     request_model_url: str = "https://docs.ainative.studio/models/request"
     # Where generated media and uploads live; served by the backend under /_upload.
     upload_max_bytes: int = 25_000_000
+    # Hosts and networks (comma-separated, e.g. "127.0.0.1,10.1.0.0/16") the server may fetch user URLs
+    # from although they are not public; empty: only public addresses (see ai_registry.netguard).
+    fetch_allow_hosts: str = ""
 
     @property
     def sqlalchemy_url(self) -> str:
