@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from ai_registry.media.sniff import sniff_media
+
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_MAX_SIDE = 10_000
 VIDEO_MAX_SIDE = 8_192
@@ -76,28 +78,8 @@ class _Refused(Exception):
 
 
 def sniff_kind(head: bytes) -> str | None:
-    """The kind of file the first bytes say (a key of KINDS), or None."""
-    if len(head) < 4:
-        return None
-    if head[:4] == b"RIFF" and len(head) >= 12:
-        return {b"WAVE": "wav", b"WEBP": "webp"}.get(head[8:12])
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:4] == b"OggS":
-        return "ogg"
-    if head[:4] == b"fLaC":
-        return "flac"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "webm"
-    if len(head) >= 8 and head[4:8] == b"ftyp":
-        return "mp4"
-    if head[:3] == b"ID3" or (head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06):
-        return "mp3"
-    return None
+    """The kind of file the first bytes say (a key of KINDS), or None: `media.sniff.sniff_media`."""
+    return sniff_media(head)
 
 
 def clean_filename(name: str, default: str = "upload") -> str:
