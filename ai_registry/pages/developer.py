@@ -50,6 +50,7 @@ def create_key_form() -> rx.Component:
                 rx.icon("key-round", size=16),
                 "Create key",
                 type="submit",
+                disabled=~DeveloperState.loaded,
                 data_testid="create-key",
                 class_name=PRIMARY,
             ),
@@ -240,6 +241,7 @@ def upstream_status() -> rx.Component:
         ),
         data_testid="upstream-status",
         data_in_use=DeveloperState.upstream_in_use,
+        data_loaded=DeveloperState.loaded.to_string(),
         class_name="flex flex-col gap-1 text-sm text-slate-800",
     )
 
@@ -277,6 +279,7 @@ def upstream_form() -> rx.Component:
                 rx.icon("save", size=16),
                 rx.cond(saved, "Replace key", "Save key"),
                 type="submit",
+                disabled=~DeveloperState.loaded,
                 data_testid="save-upstream-key",
                 class_name=PRIMARY,
             ),

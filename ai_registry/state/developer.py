@@ -121,6 +121,9 @@ class DeveloperState(rx.State):
     upstream_check_ok: bool = True
     upstream_checking: bool = False
     confirm_upstream_removal: bool = False
+    # False in the pre-rendered page: its forms stay disabled until the live connection has run
+    # on_load, so a click before then cannot fall through to the browser's own form submission.
+    loaded: bool = False
 
     @rx.var
     def upstream_in_use(self) -> str:
@@ -150,6 +153,7 @@ class DeveloperState(rx.State):
         self.confirm_upstream_removal = False
         self._load_keys()
         self._load_upstream()
+        self.loaded = True
 
     @rx.event
     def set_key_name(self, value: str):

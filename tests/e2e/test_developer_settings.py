@@ -18,10 +18,11 @@ WRONG_UPSTREAM_KEY = "sk-wrong-e2e-0000"
 
 
 def open_settings(page) -> None:
-    """Open the page and wait until its on_load has answered over the live connection."""
+    """Open the page and wait until its on_load has answered over the live connection (the
+    pre-rendered page already says "none", so the attribute to wait on is data-loaded)."""
     page.goto(SETTINGS)
-    status = page.get_by_test_id("upstream-status")
-    expect(status).to_have_attribute("data-in-use", re.compile(r"saved|environment|none"))
+    expect(page.get_by_test_id("upstream-status")).to_have_attribute("data-loaded", "true")
+    expect(page.get_by_test_id("create-key")).to_be_enabled()
 
 
 def section_screenshot(page, testid: str, name: str) -> None:
@@ -201,3 +202,23 @@ def test_a_created_key_opens_the_registry_api_and_the_local_engine(page, app_ser
     expect(key_row(page, "api script")).to_have_count(0)
     assert httpx.get(url + "/api/models", headers=auth, timeout=10).status_code == 401
     assert httpx.post(url + "/v1/embeddings", json=embed, headers=auth, timeout=60).status_code == 401
+
+
+def test_forms_wait_for_the_live_connection(browser, app_server):
+    """Before the page is live (here: never, JavaScript is off), pressing Enter in the upstream key
+    field must not fall through to the browser's own GET submission, which would put the key in
+    the address bar and the server's access log."""
+    context = browser.new_context(base_url=app_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(SETTINGS)
+        expect(page.get_by_test_id("save-upstream-key")).to_be_disabled()
+        expect(page.get_by_test_id("create-key")).to_be_disabled()
+        page.get_by_test_id("upstream-key-input").fill(WRONG_UPSTREAM_KEY)
+        page.get_by_test_id("upstream-key-input").press("Enter")
+        page.get_by_test_id("key-name-input").fill("early")
+        page.get_by_test_id("key-name-input").press("Enter")
+        page.wait_for_timeout(300)
+        assert "?" not in page.url and WRONG_UPSTREAM_KEY not in page.url, page.url
+    finally:
+        context.close()
