@@ -25,6 +25,7 @@ def _engine_for(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # freed space is zeroed: no old secret lingers in the file
             cursor.close()
 
         return engine
