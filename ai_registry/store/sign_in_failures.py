@@ -17,9 +17,9 @@ def record_failure(*, session: Session, scope: str, subject: str, at: datetime |
 
 
 def failures_since(*, session: Session, scope: str, subject: str, since: datetime) -> tuple[int, datetime | None]:
-    """How many failures `subject` has had since `since`, and when the earliest of them was."""
+    """How many failures `subject` has had after `since` (exclusive), and when the earliest of them was."""
     query = select(func.count(), func.min(SignInFailure.at)).where(
-        SignInFailure.scope == scope, SignInFailure.subject == subject, SignInFailure.at >= since
+        SignInFailure.scope == scope, SignInFailure.subject == subject, SignInFailure.at > since
     )
     count, earliest = session.exec(query).one()
     return count, earliest
