@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,18 @@ class Settings(BaseSettings):
     # Hosts and networks (comma-separated, e.g. "127.0.0.1,10.1.0.0/16") the server may fetch user URLs
     # from although they are not public; empty: only public addresses (see ai_registry.netguard).
     fetch_allow_hosts: str = ""
+    # Identity. Unset secret key: a generated key file (mode 0600) in the data folder encrypts saved secrets.
+    secret_key: SecretStr | None = None
+    # Open sign-up: off while empty; `example.com,example.org` lets those exact domains register.
+    signup_domains: Annotated[tuple[str, ...], NoDecode] = ()
+    signup_role: Literal["member", "viewer"] = "member"
+
+    @field_validator("signup_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower().lstrip("@") for part in value.split(",") if part.strip())
+        return value
 
     @property
     def sqlalchemy_url(self) -> str:

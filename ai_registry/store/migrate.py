@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.config import Config
 
 from ai_registry.settings import PROJECT_ROOT, get_settings
+from ai_registry.store.db import prepare_database_file
 from alembic import command
 
 
@@ -18,8 +19,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(revision: str = "head", *, url: str | None = None) -> None:
     """Bring the database to `revision` (creating the SQLite file when needed)."""
-    if url is None and get_settings().sqlalchemy_url.startswith("sqlite:///"):
-        get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    if url is None:
+        prepare_database_file()
     command.upgrade(alembic_config(url), revision)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +50,8 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # The person the key acts for; None for keys made before accounts existed.
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
 
 
 class AppSetting(SQLModel, table=True):
@@ -78,3 +81,83 @@ class Run(SQLModel, table=True):
     cost_usd: float | None = None
     duration_ms: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# -- identity: people, their sign-in sessions, invites, throttling and the audit log ---------------------
+
+
+class User(SQLModel, table=True):
+    """A person who may sign in. The email is stored lower-cased, so uniqueness ignores case."""
+
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)
+    display_name: str = Field(default="", max_length=100)
+    role: str = Field(default="member", max_length=20)  # admin | member | viewer
+    active: bool = True
+    # None for people who only sign in through single sign-on.
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of its token is stored; the token lives in the cookie."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+    address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time, expiring invitation to join with a role. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=20)
+    # When set, only this address may accept the invite.
+    email: str | None = Field(default=None, max_length=254)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = Field(default=None, foreign_key="user.id")
+    revoked_at: datetime | None = None
+
+
+class SignInFailure(SQLModel, table=True):
+    """One failed sign-in, counted per account (`email`) and per address to slow guessing."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_scope_subject_at", "scope", "subject", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=10)  # account | address
+    subject: str = Field(max_length=254)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry of the append-only audit log: who did what, when, from where."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    actor_email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=64)
+    action: str = Field(index=True, max_length=50)
+    target: str | None = Field(default=None, max_length=300)
+    details_json: str = "{}"

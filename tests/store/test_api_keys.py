@@ -176,3 +176,71 @@ def test_settings_never_print_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.api_key.get_secret_value() == "sk-very-secret"
     assert "sk-very-secret" not in repr(settings)
     assert "sk-very-secret" not in str(settings.model_dump())
+
+
+# -- keys belong to people ----------------------------------------------------------------------------
+
+
+def _person(session: Session, email: str, *, active: bool = True) -> int:
+    from ai_registry.store.users import insert_user
+
+    user = insert_user(session=session, email=email, display_name="", role="member", password_hash=None)
+    user.active = active
+    session.flush()
+    return user.id
+
+
+def test_a_key_can_have_an_owner(session: Session) -> None:
+    from ai_registry.store.api_keys import authenticate_api_key, find_active_key_and_owner
+
+    owner_id = _person(session, "Owner@Example.com")
+    row, raw = create_api_key(session=session, name="mine", owner_id=owner_id)
+    assert row.owner_id == owner_id
+    key, owner = find_active_key_and_owner(session=session, raw_key=raw)
+    assert key.id == row.id and owner.email == "owner@example.com"
+    session.commit()
+    identity = authenticate_api_key(raw)
+    assert (identity.owner_id, identity.owner_role, identity.key_name) == (owner_id, "member", "mine")
+
+
+def test_keys_are_listed_per_owner(session: Session) -> None:
+    first, second = _person(session, "a@example.com"), _person(session, "b@example.com")
+    create_api_key(session=session, name="a1", owner_id=first)
+    create_api_key(session=session, name="b1", owner_id=second)
+    create_api_key(session=session, name="legacy")
+    assert [k.name for k in list_api_keys(session=session, owner_id=first)] == ["a1"]
+    assert {k.name for k in list_api_keys(session=session)} == {"a1", "b1", "legacy"}
+
+
+def test_revoke_every_key_of_one_owner(session: Session) -> None:
+    from ai_registry.store.api_keys import revoke_owner_keys
+
+    owner, other = _person(session, "a@example.com"), _person(session, "b@example.com")
+    raws = [create_api_key(session=session, name=f"k{i}", owner_id=owner)[1] for i in range(3)]
+    kept = create_api_key(session=session, name="other", owner_id=other)[1]
+    assert revoke_owner_keys(session=session, owner_id=owner) == 3
+    assert revoke_owner_keys(session=session, owner_id=owner) == 0
+    assert all(find_active_key(session=session, raw_key=raw) is None for raw in raws)
+    assert find_active_key(session=session, raw_key=kept) is not None
+
+
+def test_a_disabled_owners_key_does_not_authenticate(session: Session) -> None:
+    owner_id = _person(session, "a@example.com")
+    _row, raw = create_api_key(session=session, name="k", owner_id=owner_id)
+    session.commit()
+    assert verify_api_key(raw)
+    from ai_registry.store.tables import User
+
+    user = session.get(User, owner_id)
+    user.active = False  # even without revoking the key
+    session.commit()
+    assert find_active_key(session=session, raw_key=raw) is None
+    assert verify_api_key(raw) is False
+
+
+def test_keys_are_made_only_for_active_owners(session: Session) -> None:
+    disabled = _person(session, "gone@example.com", active=False)
+    for owner_id in (disabled, 999_999):
+        with pytest.raises(ValueError, match="active account"):
+            create_api_key(session=session, name="k", owner_id=owner_id)
+    assert list_api_keys(session=session) == []

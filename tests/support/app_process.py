@@ -47,14 +47,22 @@ class RunningApp:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def set_upstream_key(data_dir: Path, key: str | None) -> None:
-    """Save (or with None, remove) the app's upstream API key in its database, as Developer settings does."""
+def set_upstream_key(data_dir: Path, key: str | None, *, secret_key: str | None = None) -> None:
+    """Save (or with None, remove) the app's upstream API key in its database, as Developer settings does.
+
+    The key is encrypted with the app's own secret (`secret_key`, else `AI_REGISTRY_SECRET_KEY` of this
+    environment, else the data folder's key file), exactly as the store saves it.
+    """
+    from ai_registry.store.app_settings import UPSTREAM_API_KEY, load_secret_box
+
+    secret = secret_key if secret_key is not None else os.environ.get("AI_REGISTRY_SECRET_KEY")
     with sqlite3.connect(data_dir / "registry.db") as db:
-        db.execute("DELETE FROM app_setting WHERE key = 'upstream_api_key'")
+        db.execute("DELETE FROM app_setting WHERE key = ?", (UPSTREAM_API_KEY,))
         if key is not None:
+            stored = load_secret_box(data_dir=data_dir, secret_key=secret).encrypt(key)
             db.execute(
-                "INSERT INTO app_setting (key, value, updated_at) VALUES ('upstream_api_key', ?, ?)",
-                (key, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
+                "INSERT INTO app_setting (key, value, updated_at) VALUES (?, ?, ?)",
+                (UPSTREAM_API_KEY, stored, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
             )
 
 
@@ -102,7 +110,7 @@ def start_app(
     env.pop("DATABASE_URL", None)
     env.pop("AINATIVE_API_KEY", None)
     subprocess.run([sys.executable, "-m", "ai_registry", "migrate"], cwd=ROOT, env=env, check=True)
-    set_upstream_key(data_dir, upstream_key)
+    set_upstream_key(data_dir, upstream_key, secret_key=env.get("AI_REGISTRY_SECRET_KEY"))
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
