@@ -37,7 +37,7 @@ class SourceFacts:
     def origin(self, fields: Iterable[str]) -> SourceOrigin:
         return SourceOrigin(
             source=self.source, label=self.label or self.source, base_url=self.base_url, path=self.path,
-            fields=sorted(fields),
+            fields=sorted(set(fields) - {"id", "slug"}),
         )
 
 

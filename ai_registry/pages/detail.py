@@ -13,6 +13,7 @@ from ai_registry.categories.image.ui import image_playground
 from ai_registry.categories.video.ui import video_playground
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
 from ai_registry.components.layout import page_shell
+from ai_registry.components.provenance import provenance_panel
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
 from ai_registry.state.playground import PlaygroundState
 
@@ -248,6 +249,7 @@ def facts_panel() -> rx.Component:
     return rx.el.aside(
         rx.el.h2("Pricing", class_name="text-sm font-semibold uppercase text-slate-600"),
         rx.el.table(rx.el.tbody(rx.foreach(DetailState.prices, price_row)), data_testid="price-table"),
+        provenance_panel(DetailState.origins, DetailState.pricing_note),
         rx.el.h2("Rate limit", class_name="pt-2 text-sm font-semibold uppercase text-slate-600"),
         rx.el.p(DetailState.rate_limit, class_name="text-sm", data_testid="rate-limit"),
         rx.cond(
