@@ -1,4 +1,8 @@
-"""Merge upstream facts with the built-in catalog by id: upstream facts win, built-in details fill."""
+"""Merge upstream facts with the built-in catalog by id: upstream facts win, built-in details fill.
+
+Prices merge figure by figure (see `pricing_merge`), and every model lists its origins: which
+source gave which facts, with the upstream address they were fetched from.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ai_registry.aggregator.normalize import SERVICE_OF_CATEGORY, Health, UpstreamFacts, derive_model
-from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.aggregator.pricing_merge import merge_pricing, own_sources
+from ai_registry.catalog.models import SourceOrigin, UnifiedAIModel
 from ai_registry.catalog.slug import unique_slug
+
+# Labels of the sources that are not upstream endpoints.
+LOCAL_ORIGIN_LABELS = {"builtin": "Built-in catalog", "local": "Local engine"}
 
 # Facts an upstream may override on a known model. Identity (id, slug) and the hand-written
 # parameter schema, endpoint and readme stay the catalog's unless the rich registry source sends them.
@@ -22,24 +30,64 @@ class SourceFacts:
     facts: Sequence[UpstreamFacts]
     default_category: str
     rich: bool = False  # the ai-registry source: may also set names, parameters, endpoints, readmes
+    label: str = ""
+    base_url: str | None = None  # the upstream API root the facts were fetched from
+    path: str | None = None
+
+    def origin(self, fields: Iterable[str]) -> SourceOrigin:
+        return SourceOrigin(
+            source=self.source, label=self.label or self.source, base_url=self.base_url, path=self.path,
+            fields=sorted(set(fields) - {"id", "slug"}),
+        )
 
 
 def _key(model_id: str) -> str:
     return model_id.casefold()
 
 
-def _apply(model: UnifiedAIModel, facts: UpstreamFacts, *, rich: bool, source: str) -> UnifiedAIModel:
+def _with_origin(origins: list[SourceOrigin], origin: SourceOrigin) -> list[SourceOrigin]:
+    """`origins` with `origin` added, or merged into the entry of the same source."""
+    for i, known in enumerate(origins):
+        if known.source == origin.source:
+            fields = sorted({*known.fields, *origin.fields})
+            return [*origins[:i], origin.model_copy(update={"fields": fields}), *origins[i + 1 :]]
+    return [*origins, origin]
+
+
+def _apply(model: UnifiedAIModel, facts: UpstreamFacts, contribution: SourceFacts) -> UnifiedAIModel:
+    source = contribution.source
     stated = facts.stated()
     stated.pop("id", None)
     stated.pop("slug", None)  # URLs of known models never move
-    if not rich:
+    if not contribution.rich:
         stated = {k: v for k, v in stated.items() if k in _LIST_SOURCE_FIELDS}
     if "facts" in stated:
         stated["facts"] = {**model.facts, **stated["facts"]}
     if "category" in stated and stated["category"] is None:
         stated.pop("category")
-    update = {**stated, "sources": [*model.sources, source] if source not in model.sources else model.sources}
+    if "pricing" in stated and facts.pricing is not None:
+        # Figure by figure: the dump above has lost which figures the upstream actually stated.
+        current_source = model.sources[0] if model.sources else "builtin"
+        merged = merge_pricing(model.pricing, facts.pricing, source=source, current_source=current_source)
+        stated["pricing"] = merged.model_dump()
+    update = {
+        **stated,
+        "sources": [*model.sources, source] if source not in model.sources else model.sources,
+        "origins": [o.model_dump() for o in _with_origin(model.origins, contribution.origin(stated))],
+    }
     return model.model_validate({**model.model_dump(), **update})
+
+
+def _settled(model: UnifiedAIModel) -> UnifiedAIModel:
+    """A built-in or local model with its origins and the sources of its price written down."""
+    update: dict = {}
+    if not model.origins:
+        update["origins"] = [
+            SourceOrigin(source=s, label=LOCAL_ORIGIN_LABELS.get(s, s)) for s in model.sources or ["builtin"]
+        ]
+    if model.pricing is not None and not model.pricing.field_sources:
+        update["pricing"] = own_sources(model.pricing, model.sources[0] if model.sources else "builtin")
+    return model.model_copy(update=update) if update else model
 
 
 def merge_catalog(
@@ -47,35 +95,46 @@ def merge_catalog(
     contributions: Iterable[SourceFacts],
     *,
     health: Health | None = None,
+    health_origin: SourceOrigin | None = None,
 ) -> list[UnifiedAIModel]:
     """One list, no duplicates: built-in models first in their order, then upstream-only models."""
     merged: dict[str, UnifiedAIModel] = {}
     for model in builtin:
-        merged.setdefault(_key(model.id), model)
+        merged.setdefault(_key(model.id), _settled(model))
     taken = {m.slug for m in merged.values()}
     for contribution in contributions:
         for facts in contribution.facts:
             key = _key(facts.id)
             if key in merged:
-                merged[key] = _apply(merged[key], facts, rich=contribution.rich, source=contribution.source)
+                merged[key] = _apply(merged[key], facts, contribution)
                 continue
             model = derive_model(facts, default_category=contribution.default_category, source=contribution.source)
+            model.origins = [contribution.origin(facts.stated())]
+            if facts.pricing is not None:
+                model.pricing = own_sources(facts.pricing, contribution.source)
             model.slug = unique_slug(model.slug, taken)
             taken.add(model.slug)
             merged[key] = model
     models = list(merged.values())
     if health is not None:
-        models = [apply_health(m, health) for m in models]
+        models = [apply_health(m, health, health_origin) for m in models]
     return models
 
 
-def apply_health(model: UnifiedAIModel, health: Health) -> UnifiedAIModel:
+def apply_health(model: UnifiedAIModel, health: Health, origin: SourceOrigin | None = None) -> UnifiedAIModel:
     """Mark a model unavailable when the health source says its service is down."""
     service = SERVICE_OF_CATEGORY.get(model.category)
     if service is None or service not in health.services or "local" in model.sources:
         return model
+    origins = model.origins if origin is None else _with_origin(model.origins, origin)
     if health.services[service]:
-        return model.model_copy(update={"available": model.available if model.available is not None else True})
+        if model.available is not None:
+            return model
+        return model.model_copy(update={"available": True, "origins": origins})
     return model.model_copy(
-        update={"available": False, "availability_note": f"The upstream reports its {service} service as down."}
+        update={
+            "available": False,
+            "availability_note": f"The upstream reports its {service} service as down.",
+            "origins": origins,
+        }
     )

@@ -8,13 +8,14 @@ from functools import lru_cache
 
 import httpx
 
-from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus
+from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus, StoredSource
+from ai_registry.aggregator.stored_sources import facts_by_model, health_from_json, health_json, sources_from_rows
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.query import CatalogIndex
 from ai_registry.settings import get_settings
 from ai_registry.store.catalog_snapshot import (
-    load_catalog,
+    load_source_facts,
     load_source_statuses,
     save_catalog,
     save_source_statuses,
@@ -35,18 +36,21 @@ def local_catalog() -> list[UnifiedAIModel]:
     return local_models()
 
 
-def _stored() -> tuple[list[UnifiedAIModel], list[SourceStatus]]:
+def _stored() -> tuple[list[StoredSource], list[SourceStatus]]:
+    """Each source's stored records and status; the aggregator keeps those of the sources configured now."""
     try:
         with session_scope() as session:
-            models = load_catalog(session=session)
+            facts = load_source_facts(session=session)
             rows = load_source_statuses(session=session)
     except Exception as exc:  # a missing or unmigrated database only costs the warm start
         log.warning("stored catalog unavailable: %s", exc)
         return [], []
     statuses = [
-        SourceStatus(r.name, r.name, r.state, r.error, r.last_success, r.last_attempt, r.model_count) for r in rows
+        SourceStatus(r.name, r.name, r.state, r.error, r.last_success, r.last_attempt, r.model_count, url=r.url)
+        for r in rows
     ]
-    return models, statuses
+    answers = [health_from_json(r.name, r.url, r.last_good) for r in rows]
+    return [*sources_from_rows(facts), *(a for a in answers if a is not None)], statuses
 
 
 @lru_cache(maxsize=1)
@@ -73,17 +77,21 @@ def store_snapshot(snapshot: CatalogSnapshot, *, models: bool = True) -> None:
     """Keep the merged catalog (unless `models` is False: it did not change) and statuses for the next start."""
     with session_scope() as session:
         if models:
-            save_catalog(session=session, models=snapshot.models)
+            source_facts = facts_by_model(snapshot.source_records, snapshot.models)
+            save_catalog(session=session, models=snapshot.models, source_facts=source_facts)
+        answers = {r.name: health_json(r.health) for r in snapshot.source_records if r.health is not None}
         save_source_statuses(
             session=session,
             statuses=[
                 SourceStatusRow(
                     name=s.name,
+                    url=s.url,
                     state=s.state,
                     error=s.error,
                     last_success=s.last_success,
                     last_attempt=s.last_attempt,
                     model_count=s.model_count,
+                    last_good=answers.get(s.name),
                 )
                 for s in snapshot.statuses
             ],

@@ -15,7 +15,7 @@ import httpx
 from ai_registry.aggregator.merge import SourceFacts, merge_catalog
 from ai_registry.aggregator.normalize import Health, Normalized, UpstreamFacts
 from ai_registry.aggregator.sources import SOURCES, SourceError, SourceSpec, fetch_source
-from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.catalog.models import SourceOrigin, UnifiedAIModel
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,17 @@ class SourceStatus:
     last_attempt: datetime | None = None
     model_count: int = 0
     skipped_records: int = 0
+    url: str | None = None  # the upstream API root this status is about
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    """One source's last good records as the store keeps them, with the API root they came from."""
+
+    name: str
+    api_root: str
+    facts: Sequence[UpstreamFacts] = ()
+    health: Health | None = None  # the health source's answer instead of records
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,8 @@ class CatalogSnapshot:
     statuses: tuple[SourceStatus, ...]
     refreshed_at: float  # monotonic clock
     version: int = 0
+    # The last good records of each source behind `models`, for the store (see `Aggregator.seed`).
+    source_records: tuple[StoredSource, ...] = ()
 
     @property
     def degraded(self) -> tuple[SourceStatus, ...]:
@@ -54,6 +67,7 @@ class CatalogSnapshot:
 class _SourceMemory:
     last_good: object | None = None  # Normalized or Health
     status: SourceStatus | None = None
+    fetched_from: str | None = None  # the API root `last_good` came from
 
 
 @dataclass
@@ -79,22 +93,42 @@ class Aggregator:
     _version: int = 0
     _local_seen: list[UnifiedAIModel] | None = None
 
-    def seed(self, stored: Sequence[UnifiedAIModel], statuses: Sequence[SourceStatus] = ()) -> None:
+    def seed(self, stored: Sequence[StoredSource], statuses: Sequence[SourceStatus] = ()) -> None:
         """Start from what the store kept, so a restart with every upstream down serves it at once.
 
-        A stored model counts as its sources' last good data until those sources answer again.
+        Only the records of a source configured now, at the same API root, count as its last good
+        data: a source that was removed, or whose address changed, feeds nothing (issue 17).
+        Statuses count only for that same address.
         """
-        by_name = {s.name: s for s in statuses}
-        for spec in self.sources:
-            if spec.name == "health":
+        configured = {spec.name for spec in self.sources} if self.api_root else set()
+        by_name = {s.name: s for s in statuses if s.url is not None and s.url == self.api_root}
+        for record in stored:
+            if record.name not in configured or record.api_root != self.api_root:
                 continue
-            facts = [UpstreamFacts.model_validate(m.model_dump()) for m in stored if spec.name in m.sources]
-            memory = self._memory.setdefault(spec.name, _SourceMemory())
-            if facts and memory.last_good is None:
-                memory.last_good = Normalized(facts=facts)
-            if spec.name in by_name and memory.status is None:
-                memory.status = by_name[spec.name]
+            memory = self._memory.setdefault(record.name, _SourceMemory())
+            if memory.last_good is None and (record.facts or record.health is not None):
+                memory.last_good = record.health if record.health is not None else Normalized(facts=list(record.facts))
+                memory.fetched_from = record.api_root
+        for name in configured & by_name.keys():
+            memory = self._memory.setdefault(name, _SourceMemory())
+            if memory.status is None:
+                memory.status = by_name[name]
         self._snapshot = self._build(stale_ok=True)
+
+    def stored_sources(self) -> list[StoredSource]:
+        """The last good data of every source that feeds the catalog now, for the store."""
+        if self.api_root is None:
+            return []
+        stored = []
+        for spec in self.sources:
+            memory = self._memory.get(spec.name)
+            if memory is None or not memory.fetched_from:
+                continue
+            if isinstance(memory.last_good, Normalized):
+                stored.append(StoredSource(spec.name, memory.fetched_from, memory.last_good.facts))
+            elif isinstance(memory.last_good, Health):
+                stored.append(StoredSource(spec.name, memory.fetched_from, health=memory.last_good))
+        return stored
 
     @property
     def snapshot(self) -> CatalogSnapshot:
@@ -146,7 +180,7 @@ class Aggregator:
         memory = self._memory.setdefault(spec.name, _SourceMemory())
         previous = memory.status or SourceStatus(spec.name, spec.label)
         if isinstance(result, _Skip):
-            memory.status = replace(previous, state="skipped", error=result.reason, last_attempt=now)
+            memory.status = replace(previous, state="skipped", error=result.reason, last_attempt=now, url=self.api_root)
             return False
         if isinstance(result, BaseException):
             if not isinstance(result, SourceError):
@@ -154,15 +188,16 @@ class Aggregator:
                 log.exception("source %s crashed", spec.name, exc_info=result)
             error = str(result) or type(result).__name__
             state: SourceState = "stale" if memory.last_good is not None else "failed"
-            memory.status = replace(previous, state=state, error=error, last_attempt=now)
+            memory.status = replace(previous, state=state, error=error, last_attempt=now, url=self.api_root)
             log.warning("source %s %s: %s", spec.name, state, error)
             return False
-        changed = result != memory.last_good
+        changed = result != memory.last_good or memory.fetched_from != self.api_root
         memory.last_good = result
+        memory.fetched_from = self.api_root
         count = len(result.facts) if isinstance(result, Normalized) else len(getattr(result, "services", {}))
         skipped = len(result.skipped) if isinstance(result, Normalized) else 0
         memory.status = SourceStatus(
-            spec.name, spec.label, "ok", None, now, now, model_count=count, skipped_records=skipped
+            spec.name, spec.label, "ok", None, now, now, model_count=count, skipped_records=skipped, url=self.api_root
         )
         return changed
 
@@ -174,6 +209,7 @@ class Aggregator:
         """
         contributions: list[SourceFacts] = []
         health: Health | None = None
+        health_origin: SourceOrigin | None = None
         statuses: list[SourceStatus] = []
         local_models: list[UnifiedAIModel] = []
         if self.local is not None:
@@ -183,28 +219,42 @@ class Aggregator:
                 log.exception("local engine catalog failed")
                 statuses.append(SourceStatus("local", "Local engine", "failed", str(exc)[:200]))
         for spec in self.sources:
+            if self.api_root is None:
+                break  # no upstream configured: none of its sources feeds the catalog
             memory = self._memory.get(spec.name)
-            if self.api_root is None and (memory is None or memory.last_good is None):
-                continue
             if memory and memory.status:
                 statuses.append(memory.status)
-            elif self.api_root is not None:
-                statuses.append(SourceStatus(spec.name, spec.label, "stale" if stale_ok else "failed"))
+            else:
+                statuses.append(
+                    SourceStatus(spec.name, spec.label, "stale" if stale_ok else "failed", url=self.api_root)
+                )
             good = memory.last_good if memory else None
+            fetched_from = memory.fetched_from if memory else None
             if isinstance(good, Health):
                 health = good
+                health_origin = SourceOrigin(
+                    source=spec.name, label=spec.label, base_url=fetched_from, path=spec.path, fields=["available"]
+                )
             elif isinstance(good, Normalized):
-                contributions.append(SourceFacts(spec.name, good.facts, spec.default_category, spec.rich))
+                contributions.append(
+                    SourceFacts(
+                        spec.name, good.facts, spec.default_category, spec.rich,
+                        label=spec.label, base_url=fetched_from, path=spec.path,
+                    )
+                )
         refreshed = 0.0 if stale_ok else self.clock()
+        records = tuple(self.stored_sources())
         if previous is not None and local_models == self._local_seen:
             if _states(statuses) == _states(previous.statuses):
-                return CatalogSnapshot(previous.models, tuple(statuses), refreshed, previous.version)
+                return CatalogSnapshot(previous.models, tuple(statuses), refreshed, previous.version, records)
             self._version += 1
-            return CatalogSnapshot(previous.models, tuple(statuses), refreshed, self._version)
-        models = merge_catalog([*self.builtin(), *local_models], contributions, health=health)
+            return CatalogSnapshot(previous.models, tuple(statuses), refreshed, self._version, records)
+        models = merge_catalog(
+            [*self.builtin(), *local_models], contributions, health=health, health_origin=health_origin
+        )
         self._local_seen = local_models
         self._version += 1
-        return CatalogSnapshot(tuple(models), tuple(statuses), refreshed, self._version)
+        return CatalogSnapshot(tuple(models), tuple(statuses), refreshed, self._version, records)
 
 
 def _states(statuses: Sequence[SourceStatus]) -> list[tuple[str, str, str | None]]:

@@ -23,7 +23,10 @@ CATEGORY_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 ParameterType = Literal["string", "integer", "number", "boolean", "array", "file"]
-PricingBasis = Literal["flat", "per_minute_audio", "per_1k_chars", "per_1k_tokens", "free"]
+PricingBasis = Literal["flat", "per_minute_audio", "per_1k_chars", "per_1k_tokens", "per_1m_tokens", "free"]
+# Which figure a run's estimate uses when a price has both: the table row for the chosen value, or
+# the single price per unit. See `catalog.pricing.estimate_source`.
+EstimateSource = Literal["table", "unit"]
 
 
 class _Model(BaseModel):
@@ -75,6 +78,26 @@ class Pricing(_Model):
     tier_parameter: str | None = None
     tier_unit: str = "s"
     tiers: list[PriceTier] = Field(default_factory=list)
+    # Where both a table row and the unit price cover a run and disagree, which one the estimate
+    # uses; None means the default of `catalog.pricing.estimate_source` (the table).
+    estimate_from: EstimateSource | None = None
+    # Which source gave each figure ("credits", "usd", "unit", "basis", "tiers"): a source name of
+    # `UnifiedAIModel.origins`. Filled by the merge; empty for a price nobody merged.
+    field_sources: dict[str, str] = Field(default_factory=dict)
+
+
+class SourceOrigin(_Model):
+    """One place a model's facts come from: the built-in catalog, an upstream endpoint, the local engine."""
+
+    source: str  # builtin | local | chat | embeddings | registry | health
+    label: str
+    base_url: str | None = None  # the upstream API root the facts were fetched from
+    path: str | None = None  # the list endpoint under `base_url`
+    fields: list[str] = Field(default_factory=list)  # the facts it supplied; empty: everything not listed elsewhere
+
+    @property
+    def url(self) -> str | None:
+        return (self.base_url or "") + (self.path or "") if self.base_url else None
 
 
 class RateLimit(_Model):
@@ -113,6 +136,7 @@ class UnifiedAIModel(_Model):
     available: bool | None = None
     availability_note: str | None = None
     sources: list[str] = Field(default_factory=list)
+    origins: list[SourceOrigin] = Field(default_factory=list)  # `sources` with their addresses and facts
     facts: dict[str, str] = Field(default_factory=dict)
     upstream_model: str | None = None  # the `model` value the endpoint expects, when it takes one
     expected_seconds: float | None = None  # typical generation time, for progress bars

@@ -8,6 +8,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 from ai_registry import routes
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
 from ai_registry.components.layout import page_shell
+from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.playgrounds import playground_panel
@@ -227,6 +228,7 @@ def facts_panel() -> rx.Component:
     return rx.el.aside(
         rx.el.h2("Pricing", class_name="text-sm font-semibold uppercase text-slate-600"),
         rx.el.table(rx.el.tbody(rx.foreach(DetailState.prices, price_row)), data_testid="price-table"),
+        provenance_panel(DetailState.origins, DetailState.pricing_note),
         rx.el.h2("Rate limit", class_name="pt-2 text-sm font-semibold uppercase text-slate-600"),
         rx.el.p(DetailState.rate_limit, class_name="text-sm", data_testid="rate-limit"),
         rx.cond(

@@ -10,7 +10,8 @@ import reflex as rx
 from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
-from ai_registry.catalog.pricing import price_label, price_table
+from ai_registry.catalog.pricing import price_label, price_table, pricing_note
+from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
@@ -93,6 +94,8 @@ class DetailState(rx.State):
     availability_note: str = ""
     price: str = ""
     prices: list[PriceRow] = []
+    origins: list[list[str]] = []  # where the facts come from: [who, address, which facts]
+    pricing_note: str = ""
     rate_limit: str = ""
     endpoint: str = ""
     method: str = ""
@@ -147,6 +150,7 @@ class DetailState(rx.State):
         self.availability_note = model.availability_note or ""
         self.price = price_label(model.pricing)
         self.prices = [PriceRow(what, price) for what, price in price_table(model.pricing)]
+        self.origins, self.pricing_note = origin_rows(model), pricing_note(model) or ""
         limit = model.rate_limit
         self.rate_limit = (
             f"{limit.requests} requests per {'minute' if limit.per_seconds == 60 else f'{limit.per_seconds} s'}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 from sqlalchemy import insert
@@ -12,12 +12,22 @@ from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.store.tables import CatalogModelRow, SourceStatusRow, utcnow
 
 
-def save_catalog(*, session: Session, models: Sequence[UnifiedAIModel]) -> None:
-    """Replace the stored catalog with `models` (kept in their order)."""
+def save_catalog(
+    *, session: Session, models: Sequence[UnifiedAIModel], source_facts: Mapping[str, str] | None = None
+) -> None:
+    """Replace the stored catalog with `models` (kept in their order).
+
+    `source_facts` maps a model id to the JSON of what each upstream source said about it and from
+    which API root (see `CatalogModelRow.source_facts`); the aggregator rebuilds from those.
+    """
     session.exec(delete(CatalogModelRow))
     now = utcnow()
+    facts = source_facts or {}
     rows = [
-        {"id": m.id, "slug": m.slug, "position": position, "data": m.model_dump_json(), "updated_at": now}
+        {
+            "id": m.id, "slug": m.slug, "position": position, "data": m.model_dump_json(), "updated_at": now,
+            "source_facts": facts.get(m.id),
+        }
         for position, m in enumerate(models)
     ]
     if rows:
@@ -34,6 +44,17 @@ def load_catalog(*, session: Session) -> list[UnifiedAIModel]:
         except ValidationError:
             continue
     return models
+
+
+def load_source_facts(*, session: Session) -> list[str]:
+    """The stored source facts of every model that has some, in catalog order (JSON, unparsed:
+    the aggregator validates them and skips what no longer does)."""
+    query = (
+        select(CatalogModelRow.source_facts)
+        .where(CatalogModelRow.source_facts.is_not(None))
+        .order_by(CatalogModelRow.position)
+    )
+    return list(session.exec(query))
 
 
 def save_source_statuses(*, session: Session, statuses: Iterable[SourceStatusRow]) -> None:

@@ -22,6 +22,10 @@ class CatalogModelRow(SQLModel, table=True):
     position: int = 0
     data: str  # UnifiedAIModel as JSON
     updated_at: datetime = Field(default_factory=utcnow)
+    # What each upstream source said about this model, and the API root it said it from:
+    # {source: {"api_root": url, "facts": [...]}}. A restart rebuilds the catalog from these, so a
+    # source that is no longer configured feeds nothing (issue 17). NULL: no upstream source.
+    source_facts: str | None = None
 
 
 class SourceStatusRow(SQLModel, table=True):
@@ -36,6 +40,9 @@ class SourceStatusRow(SQLModel, table=True):
     last_success: datetime | None = None
     last_attempt: datetime | None = None
     model_count: int = 0
+    # The last good answer of a source whose data is not per model (the health route), as JSON;
+    # it counts only while the source is configured at `url`.
+    last_good: str | None = None
 
 
 class ApiKey(SQLModel, table=True):

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus
+from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus, StoredSource
+from ai_registry.aggregator.stored_sources import facts_by_model, sources_from_rows
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 from tests.support.contract_server import ContractServer, Fault
@@ -114,6 +115,12 @@ def assert_no_duplicates(snapshot: CatalogSnapshot) -> None:
     slugs = [m.slug for m in snapshot.models]
     assert len(ids) == len(set(ids))
     assert len(slugs) == len(set(slugs))
+
+
+def stored(snapshot: CatalogSnapshot) -> list[StoredSource]:
+    """The source records as a restart reads them back: through the JSON the store keeps per model."""
+    by_model = facts_by_model(snapshot.source_records, snapshot.models)
+    return sources_from_rows(by_model[m.id] for m in snapshot.models if m.id in by_model)
 
 
 def request_count(srv: ContractServer) -> dict[str, int]:
@@ -457,19 +464,19 @@ async def test_concurrent_refreshes_share_one_fetch(srv: ContractServer, client:
 
 
 async def test_seed_serves_the_stored_catalog_when_every_source_is_down(
-    srv: ContractServer, client: httpx.AsyncClient, closed_port: int
+    srv: ContractServer, client: httpx.AsyncClient
 ) -> None:
-    srv.chat_models.append(MINI)
-    srv.chat_models.append({"id": "gpt-4o.mini", "object": "model"})
-    srv.embedding_models.append({"id": "BAAI/bge-m3", "dimensions": 1024})
-    srv.registry_models = [FLUX]
-    before = await make(srv, client).refresh()
-    stored = [UnifiedAIModel.model_validate_json(m.model_dump_json()) for m in before.models]
+    with ContractServer(api_key=KEY, prefix="/v1") as gone:
+        gone.chat_models.append(MINI)
+        gone.chat_models.append({"id": "gpt-4o.mini", "object": "model"})
+        gone.embedding_models.append({"id": "BAAI/bge-m3", "dimensions": 1024})
+        gone.registry_models = [FLUX]
+        before = await make(gone, client).refresh()
+        root = gone.base_url
 
-    # "Restart": a new aggregator, every source refusing connections.
-    down = f"http://127.0.0.1:{closed_port}/v1"
-    restarted = make(srv, client, api_root=down)
-    restarted.seed(stored, before.statuses)
+    # "Restart": a new aggregator at the same address, where every source now refuses connections.
+    restarted = make(srv, client, api_root=root)
+    restarted.seed(stored(before), before.statuses)
     served = restarted.snapshot
     assert [(m.id, m.slug) for m in served.models] == [(m.id, m.slug) for m in before.models]
     assert by_id(served)["flux-1-schnell"].pricing.usd == pytest.approx(0.01)
@@ -492,7 +499,7 @@ async def test_seed_without_statuses_marks_sources_stale_until_fetched(
     srv.registry_models = [FLUX]
     before = await make(srv, client).refresh()
     restarted = make(srv, client)
-    restarted.seed(list(before.models))
+    restarted.seed(stored(before))
     assert status(restarted.snapshot, "registry").state == "stale"
     assert "flux-1-schnell" in by_id(restarted.snapshot)
     fresh = await restarted.refresh()
@@ -506,35 +513,38 @@ async def test_seed_drops_a_model_the_upstream_no_longer_lists(
     before = await make(srv, client).refresh()
     srv.registry_models = []
     restarted = make(srv, client)
-    restarted.seed(list(before.models), before.statuses)
+    restarted.seed(stored(before), before.statuses)
     assert "flux-1-schnell" in by_id(restarted.snapshot)
     assert "flux-1-schnell" not in by_id(await restarted.refresh())
 
 
-async def test_runtime_restart_serves_the_store(srv: ContractServer, closed_port: int, monkeypatch) -> None:
-    """The real wiring: settings from the environment, the SQLite store, a new process-wide aggregator."""
+async def test_runtime_restart_serves_the_store(monkeypatch) -> None:
+    """The real wiring: settings from the environment, the SQLite store, a new process-wide aggregator.
+    The upstream is configured at the same address after the restart, but it is down."""
     from ai_registry.aggregator import runtime
     from ai_registry.settings import get_settings
     from ai_registry.store.migrate import upgrade
     from tests.conftest import clear_process_caches
 
-    srv.registry_models = [FLUX]
-    monkeypatch.setenv("AINATIVE_API_BASE", srv.url)
-    monkeypatch.setenv("AINATIVE_API_KEY", KEY)
-    clear_process_caches()
-    upgrade("head")
-    synced = await runtime.refresh_catalog(force=True)
-    assert "flux-1-schnell" in by_id(synced)
-    await runtime.get_aggregator().client.aclose()
+    with ContractServer(api_key=KEY, prefix="/v1") as gone:
+        gone.registry_models = [FLUX]
+        monkeypatch.setenv("AINATIVE_API_BASE", gone.url)
+        monkeypatch.setenv("AINATIVE_API_KEY", KEY)
+        clear_process_caches()
+        upgrade("head")
+        synced = await runtime.refresh_catalog(force=True)
+        assert "flux-1-schnell" in by_id(synced)
+        await runtime.get_aggregator().client.aclose()
+        root = gone.base_url
 
-    monkeypatch.setenv("AINATIVE_API_BASE", f"http://127.0.0.1:{closed_port}")
     clear_process_caches()
-    assert get_settings().api_root == f"http://127.0.0.1:{closed_port}/v1"
+    assert get_settings().api_root == root
     served = runtime.get_aggregator().snapshot
     assert "flux-1-schnell" in by_id(served)
     assert runtime.find_model("flux-1-schnell") is not None
     assert [m.id for m in runtime.catalog_index().query(category="Image", q="flux")] == ["flux-1-schnell"]
     after = await runtime.refresh_catalog(force=True)
     assert status(after, "registry").state == "stale"
+    assert "connection refused" in status(after, "registry").error
     assert "flux-1-schnell" in by_id(after)
     await runtime.get_aggregator().client.aclose()

@@ -16,6 +16,7 @@ from ai_registry.catalog.pricing import (
     format_usd,
     price_label,
     price_table,
+    pricing_note,
 )
 
 
@@ -189,3 +190,83 @@ def test_every_builtin_estimate_is_known_or_says_unknown(builtin: dict[str, Unif
         else:
             assert estimate.label
             assert estimate.label != "$0.00"
+
+
+# -- a price never covers what its unit does not (issue 17) ------------------------------------------
+
+
+def five_second_video(**pricing) -> UnifiedAIModel:
+    duration = ModelParameter(name="duration", type="integer", default=5, options=[5, 8, 10])
+    return make(Pricing(credits=400, usd=0.2, unit="per 5s video", **pricing), [duration])
+
+
+def test_a_per_5s_price_prices_a_5s_video_only() -> None:
+    model = five_second_video()
+    assert estimate_cost(model, {"duration": 5}).usd == pytest.approx(0.2)
+    assert estimate_cost(model, {}).usd == pytest.approx(0.2)  # the default is 5 s
+    eight = estimate_cost(model, {"duration": 8})
+    assert eight.usd is None
+    assert eight.label == "Price unknown for 8s (the price is per 5s video)"
+
+
+def test_a_per_5s_price_without_a_duration_input_covers_the_model_s_one_length() -> None:
+    model = make(Pricing(credits=520, usd=0.26, unit="per 5s video"), [ModelParameter(name="motion_prompt")])
+    assert estimate_cost(model, {"motion_prompt": "pan left"}).usd == pytest.approx(0.26)
+
+
+def test_a_per_video_price_covers_every_duration() -> None:
+    model = make(Pricing(usd=0.5, unit="per video"), [ModelParameter(name="duration", type="integer", default=5)])
+    assert estimate_cost(model, {"duration": 9}).usd == pytest.approx(0.5)
+
+
+def test_frame_count_and_size_units() -> None:
+    frames = make(Pricing(usd=0.4, unit="per 49 frames"), [ModelParameter(name="num_frames", default=49)])
+    assert estimate_cost(frames, {}).usd == pytest.approx(0.4)
+    assert estimate_cost(frames, {"num_frames": 17}).label == "Price unknown for 17 frames (the price is per 49 frames)"
+    image = make(
+        Pricing(usd=0.03, unit="per 1024x1024 image"),
+        [ModelParameter(name="width", default=1024), ModelParameter(name="height", default=1024)],
+    )
+    assert estimate_cost(image, {}).usd == pytest.approx(0.03)
+    assert estimate_cost(image, {"width": 2048}).usd is None
+    assert "2048x1024" in estimate_cost(image, {"width": 2048}).label
+
+
+def test_a_rate_in_the_unit_is_a_rate_even_without_its_basis() -> None:
+    # An upstream that says "per minute" but sends no basis: never one flat price for any length.
+    audio = make(Pricing(usd=0.006, unit="per minute"))
+    assert estimate_cost(audio, {}).usd is None
+    assert estimate_cost(audio, {}, audio_seconds=120).usd == pytest.approx(0.012)
+    speech = make(Pricing(usd=0.015, unit="per 1k characters"))
+    assert estimate_cost(speech, {"input": "x" * 2000}).usd == pytest.approx(0.03)
+    tokens = make(Pricing(usd=2.5, unit="per 1M tokens"))
+    assert estimate_cost(tokens, {}).usd is None
+    assert estimate_cost(tokens, {}).label == "$2.50 per 1M tokens"
+
+
+def test_table_first_then_the_unit_for_what_the_table_lacks() -> None:
+    model = five_second_video(tier_parameter="duration", tiers=[PriceTier(value=8, usd=0.48)])
+    assert estimate_cost(model, {"duration": 8}).source == "table"
+    five = estimate_cost(model, {"duration": 5})
+    assert (five.usd, five.source) == (pytest.approx(0.2), "unit")
+    assert estimate_cost(model, {"duration": 10}).usd is None
+
+
+def test_estimate_from_unit_prefers_the_unit_where_both_cover(builtin: dict[str, UnifiedAIModel]) -> None:
+    wan = builtin["wan22-i2v"]
+    by_unit = wan.model_copy(update={"pricing": wan.pricing.model_copy(update={"estimate_from": "unit"})})
+    assert estimate_cost(by_unit, {"duration": 5}).usd == pytest.approx(0.2)
+    assert estimate_cost(by_unit, {"duration": 8}).usd == pytest.approx(0.48)  # the unit does not cover 8 s
+    assert estimate_cost(wan, {"duration": 5}).usd == pytest.approx(0.3)  # by default the table
+
+
+def test_pricing_note_says_both_figures_their_sources_and_the_choice(builtin: dict[str, UnifiedAIModel]) -> None:
+    from ai_registry.aggregator.merge import merge_catalog
+
+    wan = next(m for m in merge_catalog(list(builtin.values()), []) if m.id == "wan22-i2v")
+    assert pricing_note(wan) == (
+        "Two prices for a 5s run: 400 credits (~$0.20) per 5s video (Built-in catalog), "
+        "and $0.30 in the table (Built-in catalog). Estimates use the duration table."
+    )
+    assert pricing_note(builtin["qwen-image-edit"]) is None
+    assert pricing_note(make(None)) is None

@@ -16,6 +16,7 @@ from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.store.catalog_snapshot import (
     load_catalog,
+    load_source_facts,
     load_source_statuses,
     save_catalog,
     save_source_statuses,
@@ -133,15 +134,73 @@ def test_store_snapshot_writes_models_and_statuses(db: None) -> None:
     assert rows["chat"].last_success == now
 
 
-def test_restart_with_a_stored_catalog_serves_it_before_any_fetch(db: None) -> None:
+FLUX_FACTS = json.dumps(
+    {"registry": {"api_root": "http://127.0.0.1:9/v1", "facts": [{"id": "flux", "name": "flux", "category": "image"}]}}
+)
+
+
+def store_flux_from(api_root: str) -> None:
+    facts = FLUX_FACTS.replace("http://127.0.0.1:9/v1", api_root)
+    with session_scope() as s:
+        save_catalog(
+            session=s, models=[*load_builtin_catalog(), upstream_model("flux", "flux")], source_facts={"flux": facts}
+        )
+        save_source_statuses(session=s, statuses=[SourceStatusRow(name="registry", url=api_root, state="ok")])
+
+
+def test_source_facts_round_trip_in_catalog_order_and_skip_rows_without(session: Session) -> None:
+    models = [upstream_model("b", "b"), upstream_model("a", "a"), upstream_model("c", "c")]
+    save_catalog(session=session, models=models, source_facts={"a": '{"chat": 1}', "b": '{"chat": 2}'})
+    session.flush()
+    assert load_source_facts(session=session) == ['{"chat": 2}', '{"chat": 1}']
+    assert [m.id for m in load_catalog(session=session)] == ["b", "a", "c"]
+
+
+def test_restart_with_a_stored_catalog_serves_it_before_any_fetch(db: None, monkeypatch) -> None:
     from ai_registry.aggregator.runtime import get_aggregator
+    from tests.conftest import clear_process_caches
+
+    store_flux_from("http://127.0.0.1:9/v1")
+    monkeypatch.setenv("AINATIVE_API_BASE", "http://127.0.0.1:9")
+    clear_process_caches()
+    aggregator = get_aggregator()
+    assert aggregator.api_root == "http://127.0.0.1:9/v1"
+    assert "flux" in {m.id for m in aggregator.snapshot.models}
+    assert len({m.slug for m in aggregator.snapshot.models}) == len(aggregator.snapshot.models)
+    registry = next(s for s in aggregator.snapshot.statuses if s.name == "registry")
+    assert registry.state == "ok" and registry.url == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize("base", [None, "http://127.0.0.1:10"], ids=["upstream removed", "upstream moved"])
+def test_restart_forgets_the_records_of_a_source_no_longer_configured(
+    db: None, monkeypatch, base: str | None
+) -> None:
+    """Issue 17: the stored records of a removed (or moved) upstream leave the catalog at the next start."""
+    from ai_registry.aggregator.runtime import get_aggregator
+    from tests.conftest import clear_process_caches
+
+    store_flux_from("http://127.0.0.1:9/v1")
+    if base is not None:
+        monkeypatch.setenv("AINATIVE_API_BASE", base)
+    clear_process_caches()
+    snapshot = get_aggregator().snapshot
+    assert "flux" not in {m.id for m in snapshot.models}
+    assert all(m.sources in (["builtin"], ["local"]) for m in snapshot.models)
+    assert {m.id for m in load_builtin_catalog()} <= {m.id for m in snapshot.models}
+    # The old address's status is not shown for the new one either.
+    assert all(s.url == get_aggregator().api_root for s in snapshot.statuses)
+
+
+def test_rows_stored_before_source_facts_feed_nothing(db: None, monkeypatch) -> None:
+    """A catalog stored before the source facts column cannot say where its models came from."""
+    from ai_registry.aggregator.runtime import get_aggregator
+    from tests.conftest import clear_process_caches
 
     with session_scope() as s:
         save_catalog(session=s, models=[*load_builtin_catalog(), upstream_model("flux", "flux")])
-    aggregator = get_aggregator()
-    assert aggregator.api_root is None  # no upstream configured in tests
-    assert "flux" in {m.id for m in aggregator.snapshot.models}
-    assert len({m.slug for m in aggregator.snapshot.models}) == len(aggregator.snapshot.models)
+    monkeypatch.setenv("AINATIVE_API_BASE", "http://127.0.0.1:9")
+    clear_process_caches()
+    assert "flux" not in {m.id for m in get_aggregator().snapshot.models}
 
 
 def test_an_unmigrated_database_costs_only_the_warm_start(isolated_data_dir: Path) -> None:
