@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
@@ -37,8 +37,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json_model(request: Request, model: type[M], limit: int) -> M:
-    """A JSON object body validated into `model`; 400 for empty, malformed or invalid bodies."""
+async def read_json_model(request: Request, model: type[M], limit: int, context: dict[str, Any] | None = None) -> M:
+    """A JSON object body validated into `model` (with `context`, e.g. the engine's limits); 400 for
+    empty, malformed or invalid bodies."""
     raw = await read_body(request, limit)
     if not raw.strip():
         raise LocalAPIError(400, "The request body is empty: send a JSON object.", code="empty_body")
@@ -55,7 +56,7 @@ async def read_json_model(request: Request, model: type[M], limit: int) -> M:
     if not isinstance(data, dict):
         raise LocalAPIError(400, "The request body must be a JSON object.", code="invalid_json")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise from_validation_errors(exc.errors()) from exc
 

@@ -17,6 +17,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
+# The marker in a validation error's context saying it is `schemas.refusal`, to pass on as written.
+REFUSAL = "local_refusal"
+
 ERROR_TYPES: dict[int, str] = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -81,6 +84,9 @@ def from_validation_errors(errors: Sequence[Any]) -> LocalAPIError:
     first = dict(errors[0]) if errors else {}
     param = _param_of(first.get("loc", ()))
     message = str(first.get("msg", "invalid request"))
+    context = first.get("ctx") or {}
+    if context.get(REFUSAL):  # schemas.refusal: a limit's own code, message and parameter
+        return LocalAPIError(400, message, param=context.get("param") or param, code=str(first.get("type")))
     return LocalAPIError(
         400,
         f"Invalid value for '{param}': {message}" if param else message,

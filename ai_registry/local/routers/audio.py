@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from ai_registry.local import responses
 from ai_registry.local.auth import require_api_key
 from ai_registry.local.bodies import read_form, read_json_model
-from ai_registry.local.errors import LocalAPIError, OpenAIErrorRoute
+from ai_registry.local.errors import LocalAPIError, OpenAIErrorRoute, from_validation_errors
 from ai_registry.local.routers.model_calls import EngineGetter, resolve_model, run_model
 from ai_registry.local.schemas import (
     TRANSCRIPTION_FORM_SCHEMA,
     SpeechRequest,
+    TranscriptionFields,
     openapi_form_body,
     openapi_json_body,
 )
-from ai_registry.local.speech import VOICE
 
-TRANSCRIPTION_FORMATS = ("json", "text", "verbose_json", "srt", "vtt")
-MAX_TRANSCRIPTION_PROMPT_CHARS = 1000
 # Room for the multipart framing and the small text fields beside the file.
 MULTIPART_OVERHEAD_BYTES = 1_000_000
 
@@ -34,59 +31,18 @@ def _form_text(form: FormData, name: str) -> str | None:
     return str(value)
 
 
-@dataclass(frozen=True)
-class TranscriptionOptions:
-    """The text fields of a transcription request, checked."""
-
-    response_format: str
-    prompt: str | None
-    temperature: float
-    words: bool
-
-
-def _transcription_options(form: FormData) -> TranscriptionOptions:
-    language = (_form_text(form, "language") or "en").strip().lower()
-    if language not in ("en", "english"):
-        raise LocalAPIError(
-            400,
-            f"Language '{language}' is not supported: this model transcribes English ('en') only.",
-            param="language",
-            code="unsupported_language",
-        )
-    response_format = (_form_text(form, "response_format") or "json").strip()
-    if response_format not in TRANSCRIPTION_FORMATS:
-        raise LocalAPIError(
-            400,
-            f"response_format must be one of {', '.join(TRANSCRIPTION_FORMATS)}.",
-            param="response_format",
-            code="invalid_value",
-        )
-    prompt = _form_text(form, "prompt")
-    if prompt and len(prompt) > MAX_TRANSCRIPTION_PROMPT_CHARS:
-        raise LocalAPIError(
-            400,
-            f"prompt has {len(prompt):,} characters; the limit is {MAX_TRANSCRIPTION_PROMPT_CHARS:,}.",
-            param="prompt",
-            code="input_too_long",
-        )
-    try:
-        temperature = float(_form_text(form, "temperature") or 0)
-    except ValueError:
-        temperature = -1.0
-    if not 0 <= temperature <= 1:
-        raise LocalAPIError(
-            400, "temperature must be a number from 0 to 1.", param="temperature", code="invalid_value"
-        )
-    # The OpenAI SDK sends the list as `timestamp_granularities[]`.
+def _transcription_fields(form: FormData) -> TranscriptionFields:
+    """The form's text fields, checked like a JSON body."""
+    fields: dict[str, object] = {
+        name: _form_text(form, name) for name in ("model", "language", "response_format", "prompt", "temperature")
+    }
+    fields = {name: value for name, value in fields.items() if value is not None}
     granularities = form.getlist("timestamp_granularities[]") + form.getlist("timestamp_granularities")
-    return TranscriptionOptions(
-        response_format=response_format,
-        prompt=prompt or None,
-        temperature=temperature,
-        words="word" in [str(g) for g in granularities],
-    )
-
-
+    fields["timestamp_granularities"] = [str(g) for g in granularities if not isinstance(g, UploadFile)]
+    try:
+        return TranscriptionFields.model_validate(fields)
+    except ValidationError as exc:
+        raise from_validation_errors(exc.errors()) from exc
 
 
 def build_audio_router(current: EngineGetter) -> APIRouter:
@@ -94,8 +50,12 @@ def build_audio_router(current: EngineGetter) -> APIRouter:
     router = APIRouter(route_class=OpenAIErrorRoute, tags=["Local engine (OpenAI-compatible)"])
     authorized = [Depends(require_api_key)]
 
-    @router.post("/v1/audio/transcriptions", dependencies=authorized, summary="Transcribe English speech",
-                 openapi_extra=openapi_form_body(TRANSCRIPTION_FORM_SCHEMA))
+    @router.post(
+        "/v1/audio/transcriptions",
+        dependencies=authorized,
+        summary="Transcribe English speech",
+        openapi_extra=openapi_form_body(TRANSCRIPTION_FORM_SCHEMA),
+    )
     async def transcriptions(request: Request) -> Response:
         eng = current()
         settings = eng.settings
@@ -114,14 +74,14 @@ def build_audio_router(current: EngineGetter) -> APIRouter:
             )
         if not data:
             raise LocalAPIError(400, "The uploaded file is empty.", param="file", code="invalid_audio")
-        options = _transcription_options(form)
+        options = _transcription_fields(form)
         transcript = await run_model(
             runner,
             runner.transcribe,
             data,
             prompt=options.prompt,
-            temperature=options.temperature,
-            word_timestamps=options.words,
+            temperature=options.sampling_temperature,
+            word_timestamps=options.word_timestamps,
         )
         if options.response_format == "text":
             return PlainTextResponse(transcript.text)
@@ -129,7 +89,7 @@ def build_audio_router(current: EngineGetter) -> APIRouter:
             return PlainTextResponse(responses.transcription_subtitles(transcript, options.response_format))
         return JSONResponse(
             responses.transcription_json(
-                transcript, verbose=options.response_format == "verbose_json", words=options.words
+                transcript, verbose=options.response_format == "verbose_json", words=options.word_timestamps
             )
         )
 
@@ -144,23 +104,9 @@ def build_audio_router(current: EngineGetter) -> APIRouter:
     async def speech(request: Request) -> Response:
         eng = current()
         settings = eng.settings
-        body = await read_json_model(request, SpeechRequest, settings.max_json_body_bytes)
+        body = await read_json_model(request, SpeechRequest, settings.max_json_body_bytes, context={"limits": settings})
         runner = resolve_model(eng, body.model, eng.speech)
         text = body.words()
-        if not text.strip():
-            raise LocalAPIError(400, "'input' is empty: give text to speak.", param="input", code="empty_input")
-        if len(text) > settings.speech_max_chars:
-            raise LocalAPIError(
-                400,
-                f"'input' has {len(text):,} characters; the limit is {settings.speech_max_chars:,}.",
-                param="input",
-                code="input_too_long",
-            )
-        if body.voice.strip().lower() != VOICE:
-            raise LocalAPIError(
-                400, f"Voice '{body.voice}' is not available; this model has one voice, '{VOICE}'.",
-                param="voice", code="unsupported_voice",
-            )
         audio = await run_model(runner, runner.synthesize, text, speed=body.speed)
         return Response(
             audio.wav,

@@ -89,8 +89,6 @@ async def _stream_chat(runner: ChatRunner, body: dict[str, Any], model_id: str) 
     )
 
 
-
-
 def build_chat_router(current: EngineGetter, limits: LocalEngineSettings) -> APIRouter:
     """These routes, errors in OpenAI's shape; `current()` gives the engine at request time."""
     router = APIRouter(route_class=OpenAIErrorRoute, tags=["Local engine (OpenAI-compatible)"])
@@ -100,39 +98,20 @@ def build_chat_router(current: EngineGetter, limits: LocalEngineSettings) -> API
     chat_tokens = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": limits.chat_max_tokens}, {"type": "null"}]}
     chat_body = openapi_json_body(ChatCompletionRequest, max_tokens=chat_tokens, max_completion_tokens=chat_tokens)
 
-    @router.post("/v1/chat/completions", dependencies=authorized, summary="Chat (JSON or server-sent events)",
-                 openapi_extra=chat_body)
+    @router.post(
+        "/v1/chat/completions",
+        dependencies=authorized,
+        summary="Chat (JSON or server-sent events)",
+        openapi_extra=chat_body,
+    )
     async def chat_completions(request: Request) -> Response:
         eng = current()
         settings = eng.settings
-        body = await read_json_model(request, ChatCompletionRequest, settings.max_json_body_bytes)
+        body = await read_json_model(
+            request, ChatCompletionRequest, settings.max_json_body_bytes, context={"limits": settings}
+        )
         runner = resolve_model(eng, body.model, eng.chat)
-        for index, message in enumerate(body.messages):
-            if message.has_non_text():
-                raise LocalAPIError(
-                    400,
-                    "Only text content is supported by this model.",
-                    param=f"messages[{index}].content",
-                    code="unsupported_content",
-                )
-        chars = sum(len(m.text()) for m in body.messages)
-        if not any(m.text().strip() for m in body.messages):
-            raise LocalAPIError(400, "The messages hold no text.", param="messages", code="empty_input")
-        if chars > settings.chat_max_prompt_chars:
-            raise LocalAPIError(
-                400,
-                f"The messages hold {chars:,} characters; the limit is {settings.chat_max_prompt_chars:,}.",
-                param="messages",
-                code="context_length_exceeded",
-            )
         max_tokens = body.requested_tokens(default=min(256, settings.chat_max_tokens))
-        if max_tokens > settings.chat_max_tokens:
-            raise LocalAPIError(
-                400,
-                f"max_tokens is {max_tokens}; this model answers with at most {settings.chat_max_tokens} tokens.",
-                param="max_tokens",
-                code="max_tokens_exceeded",
-            )
         engine_body = body.engine_body(max_tokens)
         if body.stream:
             if body.stream_options and body.stream_options.include_usage:

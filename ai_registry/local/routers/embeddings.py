@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -11,7 +10,6 @@ from fastapi.responses import JSONResponse
 from ai_registry.local import responses
 from ai_registry.local.auth import require_api_key
 from ai_registry.local.bodies import read_json_model
-from ai_registry.local.engine import LocalEngine
 from ai_registry.local.errors import LocalAPIError, OpenAIErrorRoute
 from ai_registry.local.routers.model_calls import EngineGetter, resolve_model, run_model
 from ai_registry.local.schemas import (
@@ -21,48 +19,24 @@ from ai_registry.local.schemas import (
 )
 
 
-def _input_texts(raw: Any, engine: LocalEngine, field: str = "input") -> list[str]:
-    settings = engine.settings
-    texts = [raw] if isinstance(raw, str) else list(raw)
-    if not texts:
-        raise LocalAPIError(400, f"'{field}' is empty: give at least one text.", param=field, code="empty_input")
-    if not all(isinstance(t, str) for t in texts):
-        raise LocalAPIError(
-            400, "Token arrays are not supported here: send text strings.", param=field, code="invalid_value"
-        )
-    if len(texts) > settings.embedding_max_inputs:
-        raise LocalAPIError(
-            400,
-            f"'{field}' has {len(texts)} texts; send at most {settings.embedding_max_inputs} per request.",
-            param=field,
-            code="too_many_inputs",
-        )
-    for index, text in enumerate(texts):
-        if not text.strip():
-            raise LocalAPIError(400, f"{field}[{index}] is empty.", param=f"{field}[{index}]", code="empty_input")
-        if len(text) > settings.embedding_max_chars:
-            raise LocalAPIError(
-                400,
-                f"{field}[{index}] has {len(text):,} characters; the limit is {settings.embedding_max_chars:,}.",
-                param=f"{field}[{index}]",
-                code="input_too_long",
-            )
-    return texts
-
-
-
 def build_embeddings_router(current: EngineGetter) -> APIRouter:
     """These routes, errors in OpenAI's shape; `current()` gives the engine at request time."""
     router = APIRouter(route_class=OpenAIErrorRoute, tags=["Local engine (OpenAI-compatible)"])
     authorized = [Depends(require_api_key)]
 
-    @router.post("/v1/embeddings", dependencies=authorized, summary="Embed texts",
-                 openapi_extra=openapi_json_body(EmbeddingRequest))
+    @router.post(
+        "/v1/embeddings",
+        dependencies=authorized,
+        summary="Embed texts",
+        openapi_extra=openapi_json_body(EmbeddingRequest),
+    )
     async def embeddings(request: Request) -> Response:
         eng = current()
-        body = await read_json_model(request, EmbeddingRequest, eng.settings.max_json_body_bytes)
+        body = await read_json_model(
+            request, EmbeddingRequest, eng.settings.max_json_body_bytes, context={"limits": eng.settings}
+        )
         runner = resolve_model(eng, body.model, eng.embeddings)
-        texts = _input_texts(body.input, eng)
+        texts = body.texts()
         if body.dimensions is not None and body.dimensions != runner.dimensions:
             raise LocalAPIError(
                 400,
@@ -81,9 +55,11 @@ def build_embeddings_router(current: EngineGetter) -> APIRouter:
     )
     async def embeddings_generate(project_id: str, request: Request) -> Response:
         eng = current()
-        body = await read_json_model(request, EmbeddingGenerateRequest, eng.settings.max_json_body_bytes)
+        body = await read_json_model(
+            request, EmbeddingGenerateRequest, eng.settings.max_json_body_bytes, context={"limits": eng.settings}
+        )
         runner = resolve_model(eng, body.model, eng.embeddings)
-        texts = _input_texts(body.texts, eng, field="texts")
+        texts = body.texts
         started = time.perf_counter()
         result = await run_model(runner, runner.embed, texts, normalize=body.normalize)
         return JSONResponse(

@@ -43,8 +43,6 @@ def resolve_model(engine: LocalEngine, requested: str, expected: ModelRunner) ->
     return runner
 
 
-
-
 def client_error(exc: Exception) -> LocalAPIError | None:
     """The client-facing error for a model-call failure, or None for a real bug."""
     if isinstance(exc, ModelUnavailable):
@@ -69,10 +67,8 @@ async def run_model(runner: ModelRunner, fn: Callable[P, R], *args: P.args, **kw
         raise error from exc
 
 
-
 def to_error_body(exc: BaseException | None) -> dict[str, Any]:
     """The OpenAI error body for an exception raised mid-stream."""
     if isinstance(exc, LocalAPIError):
         return exc.body()
     return LocalAPIError(500, f"The model failed: {type(exc).__name__}", code="model_error").body()
-

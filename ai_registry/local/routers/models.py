@@ -27,7 +27,6 @@ def _model_entries(engine: LocalEngine) -> list[dict[str, Any]]:
     ]
 
 
-
 def build_models_router(current: EngineGetter) -> APIRouter:
     """These routes, errors in OpenAI's shape; `current()` gives the engine at request time."""
     router = APIRouter(route_class=OpenAIErrorRoute, tags=["Local engine (OpenAI-compatible)"])
