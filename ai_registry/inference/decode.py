@@ -17,7 +17,7 @@ from httpx_sse import EventSource
 
 from ai_registry.inference import errors
 from ai_registry.inference.errors import CallFailed, RunError
-from ai_registry.inference.outgoing import WebClient
+from ai_registry.inference.transport import WebFetch
 from ai_registry.kinds import Answer, BadAnswer, Kind, KindOutput, OutputKind, RequestSpec, SavedMedia
 from ai_registry.kinds.answers import require_json
 from ai_registry.media.extract import (
@@ -29,6 +29,7 @@ from ai_registry.media.extract import (
 )
 from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
 from ai_registry.media.storage import media_dir
+from ai_registry.netguard import FetchRefused
 
 TextCallback = Callable[[str], Awaitable[None]]
 
@@ -36,6 +37,8 @@ TextCallback = Callable[[str], Awaitable[None]]
 DECODE_PIECE_BYTES = 1 << 20
 MAX_ERROR_BODY_BYTES = 1_000_000
 MAX_JSON_BYTES = 32_000_000
+# The most an output given as a link may weigh (a long video fits; a never-ending body does not).
+MAX_LINKED_OUTPUT_BYTES = 2_000_000_000
 # JSON fields that may hold a link to the output instead of its bytes.
 _URL_FIELDS = ("video_url", "image_url", "audio_url", "url", "output_url")
 
@@ -112,7 +115,7 @@ class Decoder:
         spec: RequestSpec,
         run_id: str,
         timeout_s: float,
-        web: WebClient,
+        web: WebFetch,
         on_text: TextCallback | None = None,
     ) -> None:
         self.kind = kind
@@ -231,20 +234,23 @@ class Decoder:
         return _saved(media)
 
     async def _download_output(self, url: str) -> SavedMedia:
-        """An answer that links to its output (`image_url`): the file is fetched and kept like any other."""
-        async with (
-            self.web() as client,
-            client.stream("GET", url, timeout=self.timeout_s, follow_redirects=True) as resp,
-        ):
-            if resp.status_code >= 400:
-                raise CallFailed(
-                    errors.bad_response_error(f"its output link {url} answered {resp.status_code}", resp.status_code)
-                )
-            chunks = resp.aiter_bytes()
-            first = await _first_chunk(chunks)
-            if sniff_media(first) is None:
-                raise self._bad(f"its output link {url} is not a media file")
-            return await self._media_from_bytes(first, chunks)
+        """An answer that links to its output (`image_url`): the file is fetched through the guarded
+        fetcher and kept like any other."""
+        try:
+            async with self.web(url, MAX_LINKED_OUTPUT_BYTES, self.timeout_s) as resp:
+                if resp.status_code >= 400:
+                    raise CallFailed(
+                        errors.bad_response_error(
+                            f"its output link {resp.url} answered {resp.status_code}", resp.status_code
+                        )
+                    )
+                chunks = resp.aiter_bytes()
+                first = await _first_chunk(chunks)
+                if sniff_media(first) is None:
+                    raise self._bad(f"its output link {resp.url} is not a media file")
+                return await self._media_from_bytes(first, chunks)
+        except FetchRefused as exc:
+            raise self._bad(f"its output link was not fetched. {exc.message}") from exc
 
 
 __all__ = ["MEDIA_TYPES", "Decoder", "TextCallback", "feed_in_pieces", "find_url", "read_capped"]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import copy
 import json
 import math
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,15 @@ import httpx
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.inference import errors
 from ai_registry.inference.errors import CallFailed, RunError
+from ai_registry.inference.transport import WebFetch
 from ai_registry.kinds import FilePart, RequestSpec
 from ai_registry.kinds.values import safe_filename
 from ai_registry.media.extract import describe_base64, shorten_base64
 from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
 from ai_registry.media.storage import upload_dir
-from ai_registry.media.uploads import check_upload
+from ai_registry.media.uploads import check_upload, structure_problem
+from ai_registry.netguard import FetchRefused, display_url
 from ai_registry.settings import get_settings
-
-WebClient = Callable[[], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def _set_path(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -83,7 +82,7 @@ class Outgoing:
         url: str,
         run_id: str,
         client: httpx.AsyncClient,
-        web: WebClient,
+        web: WebFetch,
         api_key: str | None,
         timeout_s: float,
         transport_note: str | None = None,
@@ -110,37 +109,39 @@ class Outgoing:
             path.unlink(missing_ok=True)
 
     async def _fetch_file(self, part: FilePart) -> tuple[str, str]:
-        """A URL given for a multipart file: downloaded to the uploads folder and checked like an upload."""
+        """A URL given for a multipart file: downloaded through the guarded fetcher (public addresses
+        only, every redirect checked, size and time capped) and checked like an upload."""
         assert part.url is not None
         param = self.model.parameter(part.field)
         limit = (param.max_bytes if param else None) or get_settings().upload_max_bytes
         target = upload_dir() / f"{self.run_id}-{safe_filename(part.filename, 'file')}"
         size = 0
         try:
-            async with (
-                self.web() as client,
-                client.stream("GET", part.url, timeout=self.timeout_s, follow_redirects=True) as resp,
-            ):
+            async with self.web(part.url, limit, self.timeout_s) as resp:
                 if resp.status_code >= 400:
                     raise _download_failed(
                         part,
-                        f"Could not download {part.url} ({resp.status_code}).",
+                        f"Could not download {display_url(part.url)} ({resp.status_code}).",
                         f"Download failed ({resp.status_code})",
                     )
                 with open(target, "wb") as fh:
                     async for chunk in resp.aiter_bytes():
                         size += len(chunk)
-                        if size > limit:
-                            break
                         await asyncio.to_thread(fh.write, chunk)
-        except httpx.HTTPError as exc:
+        except FetchRefused as exc:
             target.unlink(missing_ok=True)
-            message = f"Could not download {part.url}: {exc.__class__.__name__}."
-            raise _download_failed(part, message, "Download failed") from exc
+            short = "URL refused" if exc.refused else "Download failed"
+            raise _download_failed(part, exc.message, short) from exc
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
         with open(target, "rb") as fh:
             head = fh.read(64)
         if param is not None:
             problem = check_upload(param, part.filename, part.content_type, size, head)
+            problem = problem or await asyncio.to_thread(
+                structure_problem, param, target, part.filename, part.content_type
+            )
             if problem:
                 target.unlink(missing_ok=True)
                 raise CallFailed(errors.validation_error({part.field: problem}))

@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -175,15 +175,6 @@ async def run_model(
 
     timeout = timeout_s if timeout_s is not None else spec.timeout_s
 
-    @contextlib.asynccontextmanager
-    async def web() -> AsyncIterator[httpx.AsyncClient]:
-        # An injected client reaches the web for remote runs too; the local engine's client cannot.
-        if client is not None and not local:
-            yield client
-        else:
-            async with transports.web_client() as fresh:
-                yield fresh
-
     try:
         async with transports.client_for(model, client=client) as http:
             outgoing = Outgoing(
@@ -192,12 +183,19 @@ async def run_model(
                 url=transports.url(model, spec.path),
                 run_id=run_id,
                 client=http,
-                web=web,
+                web=transports.web_fetch(),
                 api_key=api_key,
                 timeout_s=timeout,
                 transport_note="in-process (local engine)" if local else None,
             )
-            decoder = Decoder(kind=kind, spec=spec, run_id=run_id, timeout_s=timeout, web=web, on_text=on_text)
+            decoder = Decoder(
+                kind=kind,
+                spec=spec,
+                run_id=run_id,
+                timeout_s=timeout,
+                web=transports.web_fetch(trust_upstream=not local),
+                on_text=on_text,
+            )
             task = asyncio.ensure_future(_send(http, outgoing, decoder, timeout))
             try:
                 finished = await _race(task, cancel)

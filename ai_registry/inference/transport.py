@@ -7,14 +7,19 @@ the remote path, or the web (files fetched by URL) and the run code does not cha
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import httpx
 
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.inference.local_transport import InProcessTransport, local_engine_app
+from ai_registry.netguard import AllowList, GuardedResponse, guarded_stream
 from ai_registry.settings import get_settings
+
+# Opens a URL through the guarded fetcher: `web(url, max_bytes, timeout_s)`.
+WebFetch = Callable[[str, int, float], AbstractAsyncContextManager[GuardedResponse]]
 
 LOCAL_BASE_URL = "http://local-engine"
 LOCAL_PREFIX = "/v1"
@@ -35,7 +40,7 @@ class TransportFactory:
 
     local: httpx.AsyncBaseTransport | None = None
     remote: httpx.AsyncBaseTransport | None = None
-    web: httpx.AsyncBaseTransport | None = None
+    web: httpx.AsyncBaseTransport | None = None  # under the guarded fetcher, which still checks every address
 
     def prefix(self, model: UnifiedAIModel) -> str:
         """The version prefix of the model's routes: the engine's `/v1`, else the upstream's setting."""
@@ -72,11 +77,27 @@ class TransportFactory:
             async with httpx.AsyncClient(transport=self.remote, follow_redirects=True) as owned:
                 yield owned
 
-    @contextlib.asynccontextmanager
-    async def web_client(self) -> AsyncIterator[httpx.AsyncClient]:
-        """A client for files on the web (an input given by URL, an output given as a link)."""
-        async with httpx.AsyncClient(transport=self.web, follow_redirects=True) as client:
-            yield client
+    def web_fetch(self, *, trust_upstream: bool = False) -> WebFetch:
+        """How a run opens a URL: through the guarded fetcher (`netguard`), so a URL a person gives,
+        or one an answer links to, never reaches a private, loopback or link-local address unless
+        `AI_REGISTRY_FETCH_ALLOW_HOSTS` allows it. `trust_upstream` also allows the host of the
+        admin's configured upstream (`AINATIVE_API_BASE`), for links in its own answers."""
+        settings = get_settings()
+        entries = settings.fetch_allow_hosts.split(",")
+        if trust_upstream and settings.api_base:
+            entries.append(httpx.URL(settings.api_base).host)
+        allow = AllowList.parse(entries)
+        web = self.web
+        factory = None
+        if web is not None:
+
+            def factory() -> httpx.AsyncClient:
+                return httpx.AsyncClient(transport=web, trust_env=False, follow_redirects=False)
+
+        def open_url(url: str, max_bytes: int, timeout_s: float) -> AbstractAsyncContextManager[GuardedResponse]:
+            return guarded_stream(url, max_bytes=max_bytes, timeout_s=timeout_s, allow=allow, client_factory=factory)
+
+        return open_url
 
 
 DEFAULT_TRANSPORTS = TransportFactory()

@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from ai_registry.catalog.models import ModelParameter, UnifiedAIModel
 from ai_registry.kinds.values import guess_content_type, is_url
 from ai_registry.media.sniff import MEDIA_TYPES, read_head, sniff_media
-from ai_registry.media.uploads import EXTENSION_KINDS, accept_message, accepted_kinds, check_upload
+from ai_registry.media.uploads import (
+    EXTENSION_KINDS,
+    accept_message,
+    accepted_kinds,
+    check_upload,
+    structure_problem,
+)
 from ai_registry.settings import get_settings
 
 REQUIRED = "Required"
@@ -240,6 +246,7 @@ def _file(param: ModelParameter, value: Any) -> tuple[Any, str | None]:
         return None, "The upload is gone; pick the file again"
     declared = value.get("content_type") or guess_content_type(filename)
     error = check_upload(param, filename, str(declared), size, head)
+    error = error or structure_problem(param, path, filename, str(declared))
     if error:
         return None, error
     sniffed = sniff_media(head)

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from PIL import Image, UnidentifiedImageError
-
 from ai_registry.media.sniff import sniff_media
 
 IMAGE_MAX_PIXELS = 40_000_000
@@ -130,6 +128,9 @@ def _opened(source: bytes | bytearray | str | os.PathLike[str]) -> Iterator[tupl
 
 def harden_pillow() -> None:
     """Keep Pillow's own bomb limit on (and no looser than ours) for every image this process opens."""
+    # Pillow loads only when an image is inspected: the local engine checks audio with this module
+    # and must start without it (tests/local/test_catalog.py holds it to that).
+    from PIL import Image
     if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > IMAGE_MAX_PIXELS:
         Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 
@@ -158,6 +159,8 @@ def _webp_size(head: bytes) -> tuple[int, int] | None:
 
 def _inspect_image(fh: BinaryIO, size: int, kind: str) -> tuple[int, int]:
     """The image's width and height from its header; refuses bombs and truncated files."""
+    from PIL import Image, UnidentifiedImageError  # see harden_pillow
+
     label = KINDS[kind][2]
     fh.seek(0)
     head = fh.read(64)

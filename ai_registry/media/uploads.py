@@ -5,11 +5,13 @@ The real type comes from the magic bytes, never from the name or the browser's w
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ai_registry.catalog.models import ModelParameter
+from ai_registry.media.probe import inspect_upload
 from ai_registry.media.sniff import MEDIA_TYPES, sniff_media
 from ai_registry.media.storage import new_upload_path
 from ai_registry.settings import get_settings
@@ -145,6 +147,20 @@ def check_upload(
     return None
 
 
+def structure_problem(
+    param: ModelParameter, source: bytes | str | os.PathLike[str], filename: str, content_type: str | None
+) -> str | None:
+    """Why a file that passed `check_upload` still may not be used, from its structure: an image
+    whose header declares a decompression bomb, a WAV or MP4 header that lies about its length, a
+    file cut off inside its header (see `media.probe`); None when it may go to a model."""
+    kinds = accepted_kinds(param)
+    limit = param.max_bytes or get_settings().upload_max_bytes
+    inspection = inspect_upload(
+        source, filename=filename, content_type=content_type, max_bytes=limit, accepted=kinds or None
+    )
+    return inspection.problem
+
+
 @dataclass(frozen=True)
 class SavedUpload:
     """An accepted upload, saved under the media folder."""
@@ -169,6 +185,7 @@ class SavedUpload:
 def save_upload(param: ModelParameter, filename: str, content_type: str, data: bytes) -> tuple[SavedUpload | None, str]:
     """Check an upload against `param` and save it, named by what its bytes are; else why not."""
     problem = check_upload(param, filename, content_type, len(data), data[:64])
+    problem = problem or structure_problem(param, data, filename, content_type)
     if problem:
         return None, problem
     detected = MEDIA_TYPES.get(sniff_media(data[:64]) or "")

@@ -88,6 +88,27 @@ async def test_image_given_as_a_link_is_downloaded(upstream: ContractServer, cat
     assert json.loads(result.response_json)["image_url"].startswith(upstream.url)
 
 
+@pytest.mark.parametrize(
+    ("link", "why"),
+    [
+        ("http://169.254.169.254/latest/meta-data/cat.png", "169.254.169.254 is a link-local address"),
+        ("http://10.0.0.5/cat.png", "10.0.0.5 is a private address"),
+        ("http://[::1]:9/cat.png", "::1 is a loopback address"),
+        ("http://127.0.0.2:9/cat.png", "127.0.0.2 is a loopback address"),  # not the upstream's 127.0.0.1
+    ],
+)
+async def test_an_output_link_inside_the_network_is_not_fetched(
+    upstream: ContractServer, catalog, link: str, why: str
+) -> None:
+    # The configured upstream's own host is trusted for its answers' links; any other inside address is not.
+    upstream.set_fault("/multimodal/image", Fault(body=json.dumps({"image_url": link}).encode()))
+    result = await run_model(catalog["qwen-image-edit"], {"prompt": "a fox"}, run_id="img-ssrf")
+    assert result.status == "failed" and result.error is not None
+    assert result.error.kind == "bad_response"
+    assert "its output link was not fetched" in result.error.message and why in result.error.message
+    assert list(media_dir().iterdir()) == []
+
+
 async def test_wan_image_to_video_with_an_uploaded_png(upstream: ContractServer, catalog, png_upload) -> None:
     values = {"image": png_upload, "prompt": "the cat turns its head", "duration": "5", "seed": ""}
     result = succeeded(await run_model(catalog["alibaba-wan-22-i2v-720p"], values, run_id="wan1"))
@@ -153,7 +174,26 @@ async def test_transcription_returns_text(upstream: ContractServer, catalog, wav
     assert plain.text.startswith("Transcribed")
 
 
-async def test_transcription_of_a_file_given_by_url(upstream: ContractServer, catalog) -> None:
+async def test_a_file_url_inside_the_network_is_refused_before_any_connection(
+    upstream: ContractServer, catalog
+) -> None:
+    upstream.media["meeting.wav"] = (wav_bytes(2.0), "audio/wav")
+    url = f"{upstream.base_url}/media/meeting.wav"
+    result = await run_model(catalog["whisper-transcription"], {"file": url}, run_id="stt-ssrf")
+    assert result.status == "failed" and result.error is not None
+    assert result.error.message == f"The URL {url} was refused: 127.0.0.1 is a loopback address."
+    assert result.error.fields == {"file": "URL refused"}
+    assert upstream.requests_to("/media/meeting.wav") == []  # the guard said no before connecting
+    assert upstream.requests_to("/audio/transcriptions") == []
+    assert list(upload_dir().iterdir()) == []
+
+
+async def test_transcription_of_a_file_given_by_url(
+    upstream: ContractServer, catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The loopback upstream stands for a public file host: allowed by the setting that is off by default.
+    monkeypatch.setenv("AI_REGISTRY_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
     audio = wav_bytes(2.0)
     upstream.media["meeting.wav"] = (audio, "audio/wav")
     url = f"{upstream.base_url}/media/meeting.wav"

@@ -10,8 +10,10 @@ import pytest
 
 from ai_registry.catalog.models import ModelParameter, UnifiedAIModel
 from ai_registry.inference.validation import check_upload, validate_value, validate_values
+from ai_registry.media.uploads import save_upload
 from tests.inference.conftest import upload
 from tests.kinds.factories import model, param
+from tests.media.craft import png_claiming
 from tests.support.media import mp4_bytes, png_bytes, wav_bytes
 
 IMAGE_ACCEPT = ["image/png", "image/jpeg", "image/webp"]
@@ -214,6 +216,18 @@ def test_wrong_file_type_by_name_or_by_magic_bytes() -> None:
     fake = upload("fake.png", b"this is not an image at all", "image/png")
     _, errors = validate_values(schema_model(), {"image": fake, "prompt": "go"})
     assert errors["image"] == "PNG, JPEG or WebP only"
+
+
+def test_a_decompression_bomb_or_lying_header_is_refused_before_a_run() -> None:
+    # A valid PNG whose header declares 50,000 × 50,000 pixels passes the magic-byte check but not the probe.
+    bomb = upload("huge.png", png_claiming(50_000, 50_000), "image/png")
+    _, errors = validate_values(schema_model(), {"image": bomb, "prompt": "go"})
+    assert errors["image"] == "The PNG image declares 2,500,000,000 pixels; the limit is 40 megapixels"
+    # The same check guards a file saved from the playground's upload zone: nothing is saved.
+    saved, problem = save_upload(image_param(), "huge.png", "image/png", png_claiming(50_000, 50_000))
+    assert saved is None and problem == "The PNG image declares 2,500,000,000 pixels; the limit is 40 megapixels"
+    fine, problem = save_upload(image_param(), "ok.png", "image/png", png_bytes(32, 32))
+    assert fine is not None and problem == "" and fine.path.read_bytes() == png_bytes(32, 32)
 
 
 def test_file_size_limit() -> None:

@@ -11,6 +11,8 @@ import pytest
 from openai import OpenAI
 
 from tests.local.conftest import REVOKED_KEY, TEST_KEY
+from tests.media.craft import wav_bytes as craft_wav
+from tests.media.craft import wav_with
 from tests.support.media import png_bytes
 
 CHAT = "/v1/chat/completions"
@@ -249,12 +251,22 @@ def transcribe(http: httpx.Client, auth: dict[str, str], content: bytes, mime: s
         (png_bytes(32, 32), "audio/mpeg"),
         (b'{"json": true}', "audio/ogg"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt ", "audio/wav"),
+        # A real WAV whose data chunk claims far more audio than the file holds, refused before the model.
+        (wav_with(craft_wav(1.0), offset=40, fmt="<I", value=0x7FFF0000), "audio/wav"),
+        # A real MP4 header would pass; a PNG named as audio is refused by its bytes.
+        (png_bytes(8, 8), "audio/wav"),
     ],
 )
 def test_non_audio_upload_is_400_even_with_an_audio_type(
     http: httpx.Client, auth: dict[str, str], content: bytes, mime: str
 ) -> None:
     error_of(transcribe(http, auth, content, mime), 400, "invalid_audio", "file")
+
+
+def test_a_wav_header_that_lies_is_refused_before_the_model(http: httpx.Client, auth: dict[str, str]) -> None:
+    lying = wav_with(craft_wav(1.0), offset=40, fmt="<I", value=0x7FFF0000)
+    error = error_of(transcribe(http, auth, lying, "audio/wav"), 400, "invalid_audio", "file")
+    assert error["message"].startswith("The WAV header says it holds 67,106.8 s of audio, but the file has only 1.0 s")
 
 
 def test_bad_transcription_requests(http: httpx.Client, auth: dict[str, str], client: OpenAI) -> None:

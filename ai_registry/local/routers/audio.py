@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import ValidationError
@@ -19,7 +21,10 @@ from ai_registry.local.schemas import (
     openapi_form_body,
     openapi_json_body,
 )
+from ai_registry.media.probe import inspect_upload
 
+# What the transcriber decodes: audio files, and the audio of MP4 (M4A) and WebM recordings.
+TRANSCRIBABLE_KINDS = ("wav", "mp3", "ogg", "flac", "mp4", "webm")
 # Room for the multipart framing and the small text fields beside the file.
 MULTIPART_OVERHEAD_BYTES = 1_000_000
 
@@ -75,6 +80,17 @@ def build_audio_router(current: EngineGetter) -> APIRouter:
         if not data:
             raise LocalAPIError(400, "The uploaded file is empty.", param="file", code="invalid_audio")
         options = _transcription_fields(form)
+        # Before the model sees it: the real type by its bytes, and headers that lie about the length.
+        inspection = await asyncio.to_thread(
+            inspect_upload,
+            data,
+            filename=upload.filename or "audio",
+            content_type=upload.content_type,
+            max_bytes=settings.max_upload_bytes,
+            accepted=TRANSCRIBABLE_KINDS,
+        )
+        if inspection.problem:
+            raise LocalAPIError(400, f"{inspection.problem}.", param="file", code="invalid_audio")
         transcript = await run_model(
             runner,
             runner.transcribe,
