@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,19 @@ def raise_for_engine_error(payload: Any) -> None:
     raise ChatEngineError(message, status=status if 400 <= status < 600 else 500, code=kind or None)
 
 
+@contextlib.contextmanager
+def _refused_as_bad_request() -> Iterator[None]:
+    """llama.cpp refuses a conversation its chat template cannot take by raising ValueError before it
+    generates anything ("Cannot have 2 or more assistant messages at the end of the list."): that is
+    the request's fault, a 400 with llama.cpp's own words, not a server error."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ChatEngineError(
+            str(exc) or "The chat engine refused the messages.", status=400, code="invalid_messages"
+        ) from exc
+
+
 class ChatRunner(ModelRunner["xllamacpp.Server"]):
     """SmolLM2 on llama.cpp; one sequence at a time, tokens streamed through a callback."""
 
@@ -77,10 +91,12 @@ class ChatRunner(ModelRunner["xllamacpp.Server"]):
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """One whole chat completion (blocking). `request` is an OpenAI chat body for llama.cpp."""
-        result = self.model().handle_chat_completions({**request, "stream": False})
+        with _refused_as_bad_request():
+            result = self.model().handle_chat_completions({**request, "stream": False})
         raise_for_engine_error(result)
         return result
 
     def stream(self, request: dict[str, Any], on_chunk: ChunkCallback) -> None:
         """Generate, calling `on_chunk` with each chunk as it is produced (blocking)."""
-        self.model().handle_chat_completions({**request, "stream": True}, on_chunk)
+        with _refused_as_bad_request():
+            self.model().handle_chat_completions({**request, "stream": True}, on_chunk)

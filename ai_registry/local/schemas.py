@@ -115,6 +115,12 @@ class ChatCompletionRequest(_Body):
                 )
         if not any(m.text().strip() for m in messages):
             raise refusal("empty_input", "The messages hold no text.")
+        if len(messages) >= 2 and messages[-1].role == messages[-2].role == "assistant":
+            raise refusal(
+                "invalid_messages",
+                "The messages end with two assistant messages in a row; the model continues at most one. "
+                "End with a user message.",
+            )
         chars = sum(len(m.text()) for m in messages)
         if chars > limits.chat_max_prompt_chars:
             raise refusal(

@@ -10,6 +10,8 @@ import openai
 import pytest
 from openai import OpenAI
 
+from ai_registry.local.chat import ChatEngineError, ChatRunner
+from ai_registry.local.config import LocalEngineSettings
 from tests.local.conftest import REVOKED_KEY, TEST_KEY
 from tests.media.craft import wav_bytes as craft_wav
 from tests.media.craft import wav_with
@@ -261,6 +263,28 @@ def test_non_audio_upload_is_400_even_with_an_audio_type(
     http: httpx.Client, auth: dict[str, str], content: bytes, mime: str
 ) -> None:
     error_of(transcribe(http, auth, content, mime), 400, "invalid_audio", "file")
+
+
+def test_a_conversation_llama_cpp_cannot_template_is_a_400(http: httpx.Client, auth: dict[str, str]) -> None:
+    # Found by schemathesis: two assistant messages at the end made llama.cpp raise, and the route a 500.
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+                {"role": "assistant", "content": "again"}]
+    error = error_of(post(http, auth, CHAT, {"model": "smollm2-135m-instruct", "messages": messages}), 400,
+                     "invalid_messages", "messages")
+    assert "two assistant messages in a row" in error["message"]
+    runner = ChatRunner(LocalEngineSettings())
+    runner._model = FakeTemplateServer()
+    with pytest.raises(ChatEngineError) as caught:
+        runner.complete({"messages": messages})
+    assert caught.value.status == 400 and caught.value.code == "invalid_messages"
+    assert str(caught.value) == "Cannot have 2 or more assistant messages at the end of the list."
+
+
+class FakeTemplateServer:
+    """Stands in for xllamacpp.Server's one behaviour under test: refusing a conversation by ValueError."""
+
+    def handle_chat_completions(self, request: dict, *args: object) -> dict:
+        raise ValueError("Cannot have 2 or more assistant messages at the end of the list.")
 
 
 def test_a_wav_header_that_lies_is_refused_before_the_model(http: httpx.Client, auth: dict[str, str]) -> None:
