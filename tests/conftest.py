@@ -52,5 +52,11 @@ def migrated_db(isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """End-to-end tests run last: Playwright's sync API keeps an event loop running in this thread
-    until the session ends, and async tests after it could not start their own."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    until the session ends, and async tests after it could not start their own. Among them, the ones
+    that start apps of their own (`own_app`) go first, before the shared app builds the frontend for
+    its port, so two apps never build into the same `.web` at once."""
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        return item.get_closest_marker("e2e") is not None, item.get_closest_marker("own_app") is None
+
+    items.sort(key=order)

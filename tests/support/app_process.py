@@ -82,8 +82,8 @@ def _wait_ready(url: str, process: subprocess.Popen, deadline: float) -> None:
 
 def start_app(
     *,
-    upstream_url: str,
-    upstream_key: str,
+    upstream_url: str | None,
+    upstream_key: str | None,
     data_dir: Path,
     log_path: Path,
     extra_env: Mapping[str, str] = (),
@@ -91,7 +91,8 @@ def start_app(
     """Migrate a fresh data folder, save the upstream key there, and serve the app on a free loopback port.
 
     The key is saved like Developer settings saves it (not through `AINATIVE_API_KEY`), so a test
-    can take it away while the app runs.
+    can take it away while the app runs. With `upstream_url` None the app starts with no upstream
+    configured at all, as `make run` does on a fresh machine.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -109,6 +110,8 @@ def start_app(
     }
     env.pop("DATABASE_URL", None)
     env.pop("AINATIVE_API_KEY", None)
+    if upstream_url is None:
+        env.pop("AINATIVE_API_BASE")
     subprocess.run([sys.executable, "-m", "ai_registry", "migrate"], cwd=ROOT, env=env, check=True)
     set_upstream_key(data_dir, upstream_key, secret_key=env.get("AI_REGISTRY_SECRET_KEY"))
     port = free_port()
