@@ -1,8 +1,7 @@
 """API-key checking for the local engine's routes: `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 
-Keys are created in developer settings and checked by `ai_registry.store.api_keys.verify_api_key`,
-imported on first use so that importing the engine never needs the store. Tests (or another key
-store) replace `get_key_verifier` through FastAPI's `dependency_overrides`.
+Keys are created in developer settings and checked by `ai_registry.store.api_keys.verify_api_key`.
+Tests (or another key store) replace `get_key_verifier` through FastAPI's `dependency_overrides`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ai_registry.local.errors import LocalAPIError
+from ai_registry.store.api_keys import verify_api_key
 
 KeyVerifier = Callable[[str], bool | Awaitable[bool]]
 
@@ -32,11 +32,7 @@ def api_key_from_headers(headers: Mapping[str, str]) -> str | None:
 
 
 def get_key_verifier() -> KeyVerifier | None:
-    """The store's key check, or None when this build has no key store yet."""
-    try:
-        from ai_registry.store.api_keys import verify_api_key
-    except ImportError:
-        return None
+    """The store's key check (a dependency, so a test can hand in another; None refuses every key)."""
     return verify_api_key
 
 

@@ -24,6 +24,7 @@ import httpx
 from ai_registry.netguard.addresses import AllowList, IPAddress, address_problem, parse_address
 from ai_registry.netguard.body import capped_body, declared_too_large
 from ai_registry.netguard.errors import FetchRefused, display_url
+from ai_registry.settings import get_settings
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 ClientFactory = Callable[[], httpx.AsyncClient]
@@ -56,8 +57,6 @@ def default_client() -> httpx.AsyncClient:
 
 def allow_list_from_settings() -> AllowList:
     """The allow-list `AI_REGISTRY_FETCH_ALLOW_HOSTS` sets (empty by default)."""
-    from ai_registry.settings import get_settings
-
     return AllowList.parse(get_settings().fetch_allow_hosts)
 
 
