@@ -27,11 +27,13 @@ class KeySource:
     link_label: str  # what the API tab's link says
     not_this: str  # the other kind of key, which does not work here
 
+    other: str = ""  # the API tab's short word on the key that does not work
+
     @property
     def sentence(self) -> str:
-        """One line for the API tab: which key, where it comes from, which one it is not."""
+        """One line for the API tab: which key, and which one it is not (its link says where)."""
         env = f" ({self.env_var})" if self.env_var else ""
-        return f"This snippet needs {self.what}{env}, {self.where}. {self.not_this}"
+        return f"This snippet needs {self.what}{env}; {self.other}."
 
     def comment_lines(self, *, inserted: bool = False) -> list[str]:
         """What the snippet's comment says about its key (without the comment marker)."""
@@ -45,8 +47,9 @@ UPSTREAM_KEY = KeySource(
     env_var=UPSTREAM_ENV_VAR,
     where="from your AINative account",
     link=f"{DEVELOPER_SETTINGS_PATH}#upstream-key-section",
-    link_label="The registry's AINative key",
+    link_label="The registry's own AINative key",
     not_this="Keys created in this registry's Developer settings do not work here.",
+    other="keys from this registry's Developer settings do not work here",
 )
 
 
@@ -55,10 +58,11 @@ def local_key(origin: str) -> KeySource:
     return KeySource(
         what="an API key of this server",
         env_var="",
-        where=f"made in Developer settings, Create an API Key ({origin.rstrip('/')}{DEVELOPER_SETTINGS_PATH})",
+        where=f"from Developer settings, Create an API Key ({origin.rstrip('/')}{DEVELOPER_SETTINGS_PATH})",
         link=f"{DEVELOPER_SETTINGS_PATH}#api-keys-section",
-        link_label="Create an API key",
+        link_label="Create one in Developer settings",
         not_this=f"An AINative key ({UPSTREAM_ENV_VAR}) does not work here.",
+        other=f"an AINative key ({UPSTREAM_ENV_VAR}) does not",
     )
 
 

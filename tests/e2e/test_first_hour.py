@@ -70,7 +70,7 @@ def test_upstream_api_tab_names_the_ainative_key(page):
     open_model(page, "gpt-4", "?tab=api")
     line = page.get_by_test_id("key-line")
     expect(line).to_contain_text("an AINative API key (AINATIVE_API_KEY)")
-    expect(line).to_contain_text("Keys created in this registry's Developer settings do not work here.")
+    expect(line).to_contain_text("keys from this registry's Developer settings do not work here")
     expect(line.get_by_role("link")).to_have_attribute("href", "/dashboard/developer-settings#upstream-key-section")
     expect(page.get_by_test_id("code-block")).to_contain_text("# YOUR_API_KEY: an AINative API key")
 
