@@ -15,7 +15,8 @@ from reflex_base.utils import console, log
 console.set_log_level(LogLevel.INFO)
 log.configure()
 import rxconfig  # what `reflex run` imports first
-logging.getLogger("reflex.reflex").log(log.SUCCESS, "Initialized ai_registry. Run `uv run reflex run` to start the app.")
+logging.getLogger("reflex.reflex").log(
+    log.SUCCESS, "Initialized ai_registry. Run `uv run reflex run` to start the app.")
 logging.getLogger("reflex.utils.js_runtimes").warning(
     "Your version (20.20.2) of Node.js is out of date. Upgrade to 22.22.0 or higher.")
 from reflex.utils import js_runtimes
