@@ -178,3 +178,12 @@ def test_first_hour_playground_screenshots(browser, app_server, width):
         shot(page, f"first-hour-wan-{width}")
     finally:
         context.close()
+
+
+# --- 10: start-up says nothing the README contradicts ---------------------------------------------
+
+
+def test_start_up_log_agrees_with_the_readme(app_server):
+    log = app_server.log_path.read_text(errors="replace")
+    assert "App running at" in log
+    assert "Node.js is out of date" not in log and "uv run" not in log
