@@ -3,6 +3,7 @@ example inputs to run at once, one price story for Wan, "not charged" for a fail
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -55,8 +56,10 @@ def test_copied_local_speech_snippet_writes_a_wav(page, app_server, tmp_path: Pa
     expect(page.get_by_test_id("copy-code")).to_contain_text("Copied")
     code = clipboard(page)
     assert code.startswith("# YOUR_API_KEY: an API key of this server") and "-o speech.wav" in code
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     done = subprocess.run(
-        ["bash", "-c", code.replace("YOUR_API_KEY", key)], cwd=tmp_path, capture_output=True, timeout=120, check=False
+        ["bash", "-c", code.replace("YOUR_API_KEY", key)], cwd=tmp_path, env=env, capture_output=True, timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout == b""  # nothing binary on the terminal
