@@ -1,4 +1,4 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ def _cmd_thumbnails(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prune(args: argparse.Namespace) -> int:
+    from ai_registry.store.db import session_scope
+    from ai_registry.store.prune import parse_age, prune_runs
+
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        report = prune_runs(session=session, older_than=age, media_only=args.media_only, dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ai_registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("thumbnails", help="regenerate the local models' thumbnails").set_defaults(
         func=_cmd_thumbnails
     )
+    prune = sub.add_parser("prune", help="delete old runs and their media files")
+    prune.add_argument("--older-than", required=True, help="age of the runs to remove: 30d, 12h, 2w")
+    prune.add_argument("--media-only", action="store_true", help="delete the files, keep the runs' rows")
+    prune.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
+    prune.set_defaults(func=_cmd_prune)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -49,7 +49,12 @@ def price_label(pricing: Pricing | None) -> str:
 
 
 def price_table(pricing: Pricing | None) -> list[tuple[str, str]]:
-    """Rows (what, price) for the detail page and readme."""
+    """Rows (what, price) for the detail page and readme: what a run costs.
+
+    When a table prices runs and a summary figure says otherwise for the same run (Wan: "400 credits
+    (~$0.20) per 5s video" against "5s $0.30"), the table is what a run costs and the summary is
+    left out; `pricing_note` names both figures and their sources.
+    """
     if pricing is None or (pricing.usd is None and not pricing.tiers and pricing.basis != "free"):
         return [("Price", "unknown")]
     if pricing.basis == "free":
@@ -58,7 +63,8 @@ def price_table(pricing: Pricing | None) -> list[tuple[str, str]]:
         (f"{_tier_label(t.value, pricing.tier_unit)} ({pricing.tier_parameter})", format_usd(t.usd))
         for t in pricing.tiers
     ]
-    if pricing.usd is not None:
+    summary_contradicts = estimate_source(pricing) == "table" and pricing_conflict(pricing) is not None
+    if pricing.usd is not None and not summary_contradicts:
         base = format_usd(pricing.usd)
         if pricing.credits is not None:
             base = f"{format_credits(pricing.credits)} (~{base})"

@@ -34,10 +34,43 @@ def matches_category(model: UnifiedAIModel, category: str) -> bool:
     return category == "All" or category in model_categories(model)
 
 
+# The words people type for a capability: a search for any of them finds the models that have it.
+CAPABILITY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "text-to-speech": ("tts", "speech synthesis", "voice", "speak"),
+    "speech-to-text": ("stt", "asr", "transcribe", "speech recognition"),
+    "transcription": ("stt", "asr", "transcribe", "speech-to-text"),
+    "translation": ("translate",),
+    "chat": ("llm", "llms", "chatbot", "assistant"),
+    "text-generation": ("llm", "llms", "chat", "completion"),
+    "code": ("coding", "programming"),
+    "embedding": ("embeddings", "vector", "vectors", "semantic search"),
+    "semantic-search": ("embeddings", "similarity"),
+    "image-generation": ("text-to-image", "txt2img", "t2i", "picture"),
+    "text-to-image": ("txt2img", "t2i"),
+    "image-editing": ("edit", "inpainting"),
+    "image-to-video": ("i2v", "img2vid", "animate"),
+    "text-to-video": ("t2v",),
+    "video-generation": ("video",),
+}
+# A model that costs nothing to run (the local engine's) is found by these words.
+FREE_WORDS = ("free", "local", "offline", "self-hosted")
+
+
+def search_tags(model: UnifiedAIModel) -> list[str]:
+    """Words a search finds the model by besides its own text: its category, the common names of its
+    capabilities (tts, stt, asr, llm, embeddings...) and, when it is free to run, free and local."""
+    tags = [model.category]
+    for capability in model.capabilities:
+        tags.extend(CAPABILITY_SYNONYMS.get(capability.casefold(), ()))
+    if model.pricing is not None and model.pricing.basis == "free":
+        tags.extend(FREE_WORDS)
+    return tags
+
+
 def search_text(model: UnifiedAIModel) -> str:
-    """What a search looks through: name, id, provider, description, capabilities."""
+    """What a search looks through: name, id, provider, description, capabilities and their synonyms."""
     parts = [model.name, model.id, model.provider, model.description, " ".join(model.capabilities)]
-    return " ".join(parts).casefold()
+    return " ".join([*parts, *search_tags(model)]).casefold()
 
 
 def search_terms(query: str) -> list[str]:

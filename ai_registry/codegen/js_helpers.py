@@ -53,7 +53,8 @@ async function printStream(response) {
       if (!line.startsWith("data:")) continue;
       const data = line.slice(5).trim();
       if (data === "[DONE]") return;
-      const delta = JSON.parse(data).choices[0].delta ?? {};
+      // The last event may carry only the token counts (usage), with no choices.
+      const delta = JSON.parse(data).choices?.[0]?.delta ?? {};
       write(delta.content ?? "");
     }
   }

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.codegen.js_helpers import JS_DATA_URI, JS_LOAD, JS_SAVE, JS_WRITE
+from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, comment_block
+from ai_registry.codegen.python_parts import py_inline_uploads, py_literal, py_multipart_call
 from ai_registry.kinds import Kind, OutputKind, RequestSpec, build_request, kind_for
 
 FORMATS: tuple[str, ...] = ("curl", "http", "python", "javascript")
@@ -93,8 +95,13 @@ def curl_snippet(
     base_url: str = DEFAULT_BASE_URL,
     prefix: str = "/v1",
     api_key: str | None = None,
+    key_source: KeySource = UPSTREAM_KEY,
 ) -> str:
-    """A curl command in the spec's layout: `curl -X POST URL \\`, header lines, then the body."""
+    """A curl command in the spec's layout: `curl -X POST URL \\`, header lines, then the body.
+
+    Comment lines above it say where the key comes from and which local files it reads; a binary
+    answer goes to the named file the kind gives (`-o speech.wav`), never to the terminal.
+    """
     spec, url = _prepare(model, values, base_url, prefix)
     options: list[str] = []
     if spec.stream:
@@ -112,7 +119,9 @@ def curl_snippet(
     if spec.form is not None:
         options.extend("-F " + _single_quote(f"{part.field}=@{part.filename}") for part in spec.files)
         options.extend(_curl_form_field(name, value) for name, value in spec.form.items())
-    return " \\\n  ".join([f"curl -X {spec.method} {shell_quote(url)}", *options])
+    options.extend(kind_for(model).curl_output(spec))
+    command = " \\\n  ".join([f"curl -X {spec.method} {shell_quote(url)}", *options])
+    return "\n".join([*comment_block(key_source, spec, "#", api_key=api_key), command])
 
 
 # --- raw HTTP -----------------------------------------------------------------------------------
@@ -141,12 +150,15 @@ def http_snippet(
     base_url: str = DEFAULT_BASE_URL,
     prefix: str = "/v1",
     api_key: str | None = None,
+    key_source: KeySource = UPSTREAM_KEY,
 ) -> str:
     """The raw HTTP request ("POST /run"): request line, headers, a blank line, the body.
 
     JSON bodies carry their exact `Content-Length`; a multipart body shows its boundary and parts,
-    with `<contents of NAME>` where the file's bytes go.
+    with `<contents of NAME>` where the file's bytes go. Raw HTTP has no comments: the API tab says
+    which key it needs (`key_source`) above it.
     """
+    del key_source
     spec, url = _prepare(model, values, base_url, prefix)
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -169,46 +181,6 @@ def http_snippet(
 # --- Python -------------------------------------------------------------------------------------
 
 
-def py_literal(value: Any, level: int = 0) -> str:
-    """`value` as Python source, indented four spaces per level (True/False/None, not JSON's)."""
-    pad, close = "    " * (level + 1), "    " * level
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = [f"{pad}{py_literal(str(k))}: {py_literal(v, level + 1)}," for k, v in value.items()]
-        return "{\n" + "\n".join(items) + f"\n{close}}}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        items = [f"{pad}{py_literal(v, level + 1)}," for v in value]
-        return "[\n" + "\n".join(items) + f"\n{close}]"
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, int | float):
-        return repr(value)
-    # JSON string escapes are valid Python escapes.
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _py_subscript(path: tuple[str, ...]) -> str:
-    return "".join(f"[{py_literal(key)}]" for key in path)
-
-
-def _py_inline_uploads(spec: RequestSpec) -> list[str]:
-    lines: list[str] = []
-    for part in spec.files:
-        if part.json_path:
-            lines += [
-                "",
-                f"# The local file goes in as a data: URI ({part.filename}).",
-                f'with open({py_literal(part.filename)}, "rb") as upload:',
-                f"    payload{_py_subscript(part.json_path)} = "
-                f"{py_literal(f'data:{part.content_type};base64,')} + "
-                "base64.b64encode(upload.read()).decode()",
-            ]
-    return lines
-
-
 def _script_headers(spec: RequestSpec, api_key: str | None) -> dict[str, str]:
     """Headers a Python or JavaScript snippet sets itself (their HTTP libraries add multipart's)."""
     headers: dict[str, str] = {}
@@ -227,6 +199,7 @@ def python_snippet(
     base_url: str = DEFAULT_BASE_URL,
     prefix: str = "/v1",
     api_key: str | None = None,
+    key_source: KeySource = UPSTREAM_KEY,
 ) -> str:
     """A runnable httpx script: chat streams with `client.stream`, media is saved to a file."""
     spec, url = _prepare(model, values, base_url, prefix)
@@ -242,37 +215,28 @@ def python_snippet(
     if "json." in code:
         stdlib.append("import json")
     imports = [*stdlib, ""] if stdlib else []
-    lines = [*imports, "import httpx", "", f"url = {py_literal(url)}", f"headers = {py_literal(headers)}"]
+    lines = [
+        *comment_block(key_source, spec, "#", api_key=api_key),
+        "",
+        *imports,
+        "import httpx",
+        "",
+        f"url = {py_literal(url)}",
+        f"headers = {py_literal(headers)}",
+    ]
 
     timeout = f"timeout={spec.timeout_s!r}"
     method = spec.method.lower()
     if spec.form is not None:
-        lines += [f"data = {py_literal(spec.form)}", "", *_py_multipart_call(spec, method, timeout)]
+        lines += [f"data = {py_literal(spec.form)}", "", *py_multipart_call(spec, method, timeout)]
     else:
         if spec.json is not None:
-            lines += [f"payload = {py_literal(spec.json)}", *_py_inline_uploads(spec)]
+            lines += [f"payload = {py_literal(spec.json)}", *py_inline_uploads(spec)]
         lines.append("")
         if not spec.stream:
             body = "json=payload, " if spec.json is not None else ""
             lines.append(f"response = httpx.{method}(url, headers=headers, {body}{timeout})")
     return "\n".join([*lines, *handling]) + "\n"
-
-
-def _py_multipart_call(spec: RequestSpec, method: str, timeout: str) -> list[str]:
-    files = [part for part in spec.files if not part.json_path]
-    if not files:
-        return [f"response = httpx.{method}(url, headers=headers, data=data, {timeout})"]
-    names = ["upload"] if len(files) == 1 else [f"upload{i}" for i in range(1, len(files) + 1)]
-    opened = ", ".join(f'open({py_literal(p.filename)}, "rb") as {n}' for p, n in zip(files, names, strict=True))
-    entries = ", ".join(
-        f"{py_literal(p.field)}: ({py_literal(p.filename)}, {n}, {py_literal(p.content_type)})"
-        for p, n in zip(files, names, strict=True)
-    )
-    return [
-        f"with {opened}:",
-        f"    files = {{{entries}}}",
-        f"    response = httpx.{method}(url, headers=headers, data=data, files=files, {timeout})",
-    ]
 
 
 # --- JavaScript ---------------------------------------------------------------------------------
@@ -294,12 +258,14 @@ def javascript_snippet(
     base_url: str = DEFAULT_BASE_URL,
     prefix: str = "/v1",
     api_key: str | None = None,
+    key_source: KeySource = UPSTREAM_KEY,
 ) -> str:
     """A fetch script that runs in Node 20 and in browsers; multipart uploads use FormData."""
     spec, url = _prepare(model, values, base_url, prefix)
     headers = _script_headers(spec, api_key)
 
-    top = [f"const url = {json.dumps(url, ensure_ascii=False)};"]
+    top = [*comment_block(key_source, spec, "//", api_key=api_key), ""]
+    top.append(f"const url = {json.dumps(url, ensure_ascii=False)};")
     if spec.json is not None:
         top.append(f"const payload = {_json_text(spec.json)};")
     if spec.form is not None:
@@ -387,6 +353,8 @@ __all__ = [
     "FILE_CONTENTS_PLACEHOLDER",
     "FORMATS",
     "FORMAT_LABELS",
+    "UPSTREAM_KEY",
+    "KeySource",
     "curl_snippet",
     "http_snippet",
     "javascript_snippet",

@@ -80,6 +80,7 @@ def section(title: str, description: str, *children: rx.Component, testid: str) 
         ),
         *children,
         aria_labelledby=heading_id,
+        id=f"{testid}-section",  # a link can open the page at it (#api-keys-section)
         data_testid=testid,
         class_name=SECTION,
     )

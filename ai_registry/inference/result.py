@@ -27,6 +27,7 @@ class RunResult:
     error: RunError | None = None
     http_status: int | None = None
     duration_ms: int = 0
+    first_text_ms: int | None = None  # a streamed answer: when its first text arrived
     cost_usd: float | None = None
     cost_label: str = ""
 

@@ -140,6 +140,16 @@ async def run_model(
     started = time.perf_counter()
     kind = kind_for(model)
     expected = kind.output_kind(model)
+    first_text: list[float] = []  # when the first streamed piece arrived, for time to first token
+    shown = on_text
+
+    async def timed_text(delta: str) -> None:
+        if not first_text and delta:
+            first_text.append(time.perf_counter())
+        if shown is not None:
+            await shown(delta)
+
+    on_text = timed_text
 
     def finish(status: str, *, error: RunError | None = None, **fields: Any) -> RunResult:
         return RunResult(
@@ -148,6 +158,7 @@ async def run_model(
             run_id=run_id,
             error=error,
             duration_ms=round((time.perf_counter() - started) * 1000),
+            first_text_ms=round((first_text[0] - started) * 1000) if first_text else None,
             **fields,
         )
 

@@ -161,6 +161,13 @@ class AudioKind(Kind):
             "    print(response.text)",
         ]
 
+    def curl_output(self, spec: RequestSpec) -> list[str]:
+        """Speech is written to `speech.<format>`, not to the terminal."""
+        if spec.output is not OutputKind.AUDIO:
+            return []
+        extension = str((spec.json or {}).get("response_format") or "mp3")
+        return [f"-o speech.{extension}"]
+
     def javascript_result(self, spec: RequestSpec) -> list[str]:
         if spec.output is OutputKind.AUDIO:
             return [

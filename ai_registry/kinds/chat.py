@@ -55,6 +55,29 @@ def _streamed_completion(answer: Answer) -> dict[str, Any]:
     return completion
 
 
+def _count(usage: Mapping[str, Any], name: str) -> int | None:
+    value = usage.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def usage_summary(response: Any, *, duration_ms: int, first_text_ms: int | None) -> str:
+    """One line of what a chat run used: prompt and completion tokens, time to first token and
+    tokens per second (counted from the first token on, when the answer streamed)."""
+    usage = response.get("usage") if isinstance(response, Mapping) else None
+    usage = usage if isinstance(usage, Mapping) else {}
+    prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+    parts = [
+        f"{prompt if prompt is not None else 'unreported'} prompt tokens",
+        f"{completion if completion is not None else 'unreported'} completion tokens",
+    ]
+    if first_text_ms is not None:
+        parts.append(f"first token {first_text_ms / 1000:.2f} s")
+    generating_ms = duration_ms - (first_text_ms or 0)
+    if completion and generating_ms > 0:
+        parts.append(f"{completion / (generating_ms / 1000):.1f} tokens/s")
+    return " · ".join(parts)
+
+
 class ChatKind(Kind):
     name = "chat"
     output = OutputKind.CHAT
@@ -83,6 +106,9 @@ class ChatKind(Kind):
             **filled,
         }
         stream = bool(body.setdefault("stream", True))
+        if stream:
+            # OpenAI-style servers then end the stream with the token counts the playground shows.
+            body.setdefault("stream_options", {"include_usage": True})
         return RequestSpec(
             method=model.method,
             path=path,
@@ -129,8 +155,9 @@ class ChatKind(Kind):
             '            data = line[len("data:"):].strip()',
             '            if data == "[DONE]":',
             "                break",
-            '            delta = json.loads(data)["choices"][0].get("delta") or {}',
-            '            print(delta.get("content") or "", end="", flush=True)',
+            "            # The last event may carry only the token counts (usage), with no choices.",
+            '            for choice in json.loads(data).get("choices") or []:',
+            '                print((choice.get("delta") or {}).get("content") or "", end="", flush=True)',
             "print()",
         ]
 

@@ -19,7 +19,8 @@ from ai_registry.kinds.base import FilePart
 
 # A public image the spec itself uses as Wan's example input: what image parameters show by default.
 EXAMPLE_IMAGE_URL = "https://image.ainative.studio/asset/alibaba/wan-2i2v720.png"
-EXAMPLE_AUDIO_FILE = "speech.wav"
+# Not "speech.wav": that is the file the text-to-speech snippets write.
+EXAMPLE_AUDIO_FILE = "recording.wav"
 
 # Examples any category may use for parameters the catalog gives no default or example for.
 COMMON_EXAMPLES: dict[str, Any] = {

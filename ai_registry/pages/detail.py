@@ -146,6 +146,15 @@ def api_panel() -> rx.Component:
                 ),
                 class_name="flex flex-wrap items-start justify-between gap-3",
             ),
+            rx.el.p(
+                DetailState.key_sentence,
+                " ",
+                ReactRouterLink.create(
+                    DetailState.key_link_label, to=DetailState.key_link, class_name="font-medium underline"
+                ),
+                data_testid="key-line",
+                class_name="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-800",
+            ),
             rx.el.div(
                 rx.el.div(
                     *[format_button(o) for o in FORMAT_OPTIONS],

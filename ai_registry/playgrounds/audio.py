@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ai_registry.components.styles import BUTTON_SECONDARY
 from ai_registry.playgrounds.frame import (
     generated_inputs,
     inputs_frame,
@@ -36,9 +37,30 @@ def transcript() -> rx.Component:
     )
 
 
+def sample_button() -> rx.Component:
+    """Speech-to-text only: a recording made by the local voice, for someone with no file at hand."""
+    return rx.cond(
+        AudioPlaygroundState.audio_mode == "transcribe",
+        rx.el.div(
+            rx.el.button(
+                rx.icon("audio-lines", size=14),
+                rx.cond(AudioPlaygroundState.making_sample, "Making a sample…", "Use a sample"),
+                type="button",
+                on_click=AudioPlaygroundState.use_sample,
+                disabled=AudioPlaygroundState.making_sample | PlaygroundState.running,
+                data_testid="use-sample",
+                class_name=BUTTON_SECONDARY,
+            ),
+            rx.el.span("No recording? The local voice speaks one for you.", class_name="text-xs text-slate-600"),
+            class_name="flex flex-wrap items-center gap-2",
+        ),
+    )
+
+
 def audio_playground() -> rx.Component:
     return two_columns(
         inputs_frame(
+            sample_button(),
             generated_inputs(),
             run_bar(AudioPlaygroundState, rx.cond(AudioPlaygroundState.audio_mode == "speech", "Speak", "Transcribe")),
         ),

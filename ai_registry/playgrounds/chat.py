@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from ai_registry.components.styles import FOCUS, PANEL
 from ai_registry.playgrounds.frame import (
     generated_inputs,
     key_notice,
     progress,
+    response_json,
     run_buttons,
     run_error,
     run_links,
@@ -16,11 +18,35 @@ from ai_registry.playgrounds.frame import (
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.playground_kinds import ChatMessage, ChatPlaygroundState
 
+# Enter sends (by clicking Send, so the typed text is already in the state), Shift+Enter keeps the
+# newline; a key that composes a character (an input method) is left alone.
+SEND_ON_ENTER = Var(
+    _js_expr="((e) => { if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) { "
+    "e.preventDefault(); document.querySelector('[data-testid=chat-send]')?.click(); } })"
+)
+
+
+def copy_answer(message: ChatMessage) -> rx.Component:
+    return rx.el.button(
+        rx.icon("copy", size=12),
+        "Copy",
+        type="button",
+        on_click=rx.set_clipboard(message.content),
+        aria_label="Copy the answer",
+        data_testid="copy-answer",
+        class_name=f"inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-xs text-slate-700 "
+        f"hover:bg-slate-100 {FOCUS}",
+    )
+
 
 def bubble(message: ChatMessage) -> rx.Component:
     user = message.role == "user"
     return rx.el.div(
-        rx.el.p(rx.cond(user, "You", "Model"), class_name="text-xs font-semibold text-slate-600"),
+        rx.el.div(
+            rx.el.p(rx.cond(user, "You", "Model"), class_name="text-xs font-semibold text-slate-600"),
+            rx.cond(user, rx.fragment(), copy_answer(message)),
+            class_name="flex items-center justify-between gap-2",
+        ),
         rx.el.p(message.content, class_name="whitespace-pre-wrap text-sm leading-relaxed"),
         data_testid=rx.cond(user, "message-user", "message-assistant"),
         class_name=rx.cond(
@@ -63,7 +89,8 @@ def composer() -> rx.Component:
             key="chat-" + PlaygroundState.form_version.to_string(),
             default_value=ChatPlaygroundState.chat_input,
             on_change=ChatPlaygroundState.set_chat_input,
-            placeholder="Ask something…",
+            custom_attrs={"onKeyDown": SEND_ON_ENTER},
+            placeholder="Ask something… (Enter sends, Shift+Enter starts a new line)",
             rows=3,
             aria_label="Message",
             data_testid="chat-input",
@@ -94,6 +121,11 @@ def chat_playground() -> rx.Component:
             run_error(),
             key_notice(),
             composer(),
+            rx.cond(
+                ChatPlaygroundState.usage_text != "",
+                rx.el.p(ChatPlaygroundState.usage_text, data_testid="chat-usage", class_name="text-xs text-slate-700"),
+            ),
+            response_json(),
             data_testid="result-panel",
             class_name=f"{PANEL} flex min-w-0 flex-col gap-3",
         ),

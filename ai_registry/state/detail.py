@@ -14,6 +14,7 @@ from ai_registry.catalog.pricing import price_label, price_table, pricing_note
 from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
+from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, local_key
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
 from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
@@ -188,19 +189,47 @@ class DetailState(rx.State):
         self.reveal_key = not self.reveal_key
         self.copied = False
 
+    def _origin(self) -> str:
+        return self.router.url.origin or "http://localhost:3000"
+
+    def _key_source(self) -> KeySource:
+        model = self._model()
+        return local_key(self._origin()) if model is not None and is_local(model) else UPSTREAM_KEY
+
+    @rx.var(deps=["model_slug"], auto_deps=False)
+    def key_sentence(self) -> str:
+        """The API tab's one line: which key the snippet needs and where it comes from."""
+        return self._key_source().sentence if self.model_slug else ""
+
+    @rx.var(deps=["model_slug"], auto_deps=False)
+    def key_link(self) -> str:
+        return self._key_source().link
+
+    @rx.var(deps=["model_slug"], auto_deps=False)
+    def key_link_label(self) -> str:
+        return self._key_source().link_label
+
     def _snippet_text(self) -> str:
         model = self._model()
         if model is None:
             return ""
         settings = get_settings()
         if is_local(model):
-            base_url, key = self.router.url.origin or "http://localhost:3000", None
+            base_url, key = self._origin(), None
         else:
             base_url, key = settings.public_api_base, None
             if self.use_key and self.has_key:
                 full = upstream_api_key() or ""
                 key = full if self.reveal_key else mask_secret(full)
-        return snippet(self.code_format, model, self._values, base_url=base_url, prefix="/v1", api_key=key)
+        return snippet(
+            self.code_format,
+            model,
+            self._values,
+            base_url=base_url,
+            prefix="/v1",
+            api_key=key,
+            key_source=self._key_source(),
+        )
 
     @rx.var(deps=SNIPPET_DEPS, auto_deps=False)
     def code_text(self) -> str:

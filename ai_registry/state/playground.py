@@ -170,6 +170,7 @@ class PlaygroundState(KindHooks, rx.State):
         self.expected_seconds = kind.expected_run_seconds(model)
         state = await self._kind_state()
         state._kind_setup(model)
+        state._kind_defaults(model)
         state._revalidate(model, show_required=False)
 
     def _reset_result(self) -> None:
@@ -234,6 +235,7 @@ class PlaygroundState(KindHooks, rx.State):
         self._clear_upload()
         self.form_version += 1
         state = await self._kind_state()
+        state._kind_defaults(model)
         typed = state._revalidate(model, show_required=False)
         await self._sync_snippet(typed)
 
@@ -249,18 +251,23 @@ class PlaygroundState(KindHooks, rx.State):
         name = Path(upload.name or upload.filename or "upload").name
         data = await upload.read()
         saved, problem = await asyncio.to_thread(save_upload, param, name, upload.content_type or "", data)
+        if self._take_upload(saved, f"{name}: {problem}"):
+            state = await self._kind_state()
+            state._revalidate(model, show_required=False)
+
+    def _take_upload(self, saved: Any, problem: str) -> bool:
+        """Show a saved upload, or why it was refused (`saved` None); True when it was taken."""
         if saved is None:
             self._clear_upload()
-            self.upload_error = f"{name}: {problem}"
-            return
+            self.upload_error = problem
+            return False
         self._upload = saved.reference
         self.upload_name = saved.label
         self.upload_preview = media_url(saved.path)
         self.upload_kind = saved.content_type.split("/", 1)[0]
         self.upload_error = ""
         self.values[self.file_field] = ""
-        state = await self._kind_state()
-        state._revalidate(model, show_required=False)
+        return True
 
     @rx.event
     def upload_rejected(self, reasons: list[str]):

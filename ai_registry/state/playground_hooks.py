@@ -19,6 +19,9 @@ class KindHooks:
         """Reset what the kind keeps when another model opens."""
         self._kind_reset()
 
+    def _kind_defaults(self, model: UnifiedAIModel) -> None:
+        """Put the kind's example inputs in the fresh form (on open and on Reset)."""
+
     def _kind_reset(self) -> None:
         """Clear the kind's part of a shown result."""
 

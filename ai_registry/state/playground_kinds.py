@@ -6,6 +6,7 @@ state's `_kind_*` hooks; the playground wing binds that kind's widgets and Run b
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import Any, ClassVar
@@ -15,10 +16,13 @@ import reflex as rx
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.inference.result import RunResult
 from ai_registry.kinds.audio import AudioKind
-from ai_registry.kinds.chat import ChatKind
+from ai_registry.kinds.chat import ChatKind, usage_summary
 from ai_registry.kinds.embedding import EmbeddingKind
 from ai_registry.kinds.image import PRESETS, ImageKind
 from ai_registry.kinds.video import VideoKind
+from ai_registry.local.samples import SAMPLE_FILENAME, sample_recording
+from ai_registry.media.uploads import save_upload
+from ai_registry.state.form_views import value_text
 from ai_registry.state.playground import PlaygroundState
 
 
@@ -34,6 +38,13 @@ class SimilarityRow:
     cells: list[str] = dataclasses.field(default_factory=list)
 
 
+def _parsed(text: str | None) -> Any:
+    try:
+        return json.loads(text or "null")
+    except ValueError:
+        return None
+
+
 class ChatPlaygroundState(PlaygroundState):
     """The conversation: the messages so far and the message being typed."""
 
@@ -45,9 +56,14 @@ class ChatPlaygroundState(PlaygroundState):
 
     messages: list[ChatMessage] = []
     chat_input: str = ""
+    usage_text: str = ""  # tokens, time to first token and speed of the last answer
 
     def _kind_setup(self, model: UnifiedAIModel) -> None:
         self.messages, self.chat_input = [], ""
+        self._kind_reset()
+
+    def _kind_reset(self) -> None:
+        self.usage_text = ""
 
     def _kind_values(self, raw: dict[str, Any]) -> None:
         raw["messages"] = [{"role": m.role, "content": m.content} for m in self.messages]
@@ -74,6 +90,10 @@ class ChatPlaygroundState(PlaygroundState):
         if content:
             self.messages = [*self.messages, ChatMessage("assistant", content)]
         self.partial = ""
+        if result.succeeded:
+            self.usage_text = usage_summary(
+                _parsed(result.response_json), duration_ms=result.duration_ms, first_text_ms=result.first_text_ms
+            )
 
     def _kind_load(self, name: str, value: Any) -> bool:
         if name == "messages" and isinstance(value, list):
@@ -82,7 +102,11 @@ class ChatPlaygroundState(PlaygroundState):
         return False
 
     def _kind_loaded_result(self, row: Any) -> None:
-        """The stored answer is already the conversation's last message."""
+        """The stored answer is already the conversation's last message; its usage is in the JSON."""
+        if row.status == "succeeded":
+            self.usage_text = usage_summary(
+                _parsed(row.response_json), duration_ms=row.duration_ms or 0, first_text_ms=None
+            )
 
     @rx.event
     def set_chat_input(self, text: str):
@@ -135,10 +159,33 @@ class AudioPlaygroundState(PlaygroundState):
         await self._run()
 
     audio_mode: str = ""  # transcribe | speech
+    making_sample: bool = False
 
     def _kind_setup(self, model: UnifiedAIModel) -> None:
         self.audio_mode = "speech" if model.endpoint.endswith("/speech") else "transcribe"
         self._kind_reset()
+
+    @rx.event(background=True)
+    async def use_sample(self):
+        """Attach a short recording the local voice speaks, so there is something to transcribe."""
+        async with self:
+            model = self._model()
+            param = model.parameter(self.file_field) if model and self.file_field else None
+            if param is None or self.making_sample or self.running:
+                return
+            self.making_sample = True
+        saved, problem = None, ""
+        try:
+            wav = await sample_recording()
+            saved, refused = await asyncio.to_thread(save_upload, param, SAMPLE_FILENAME, "audio/wav", wav)
+            problem = f"{SAMPLE_FILENAME}: {refused}"
+        except Exception as exc:  # the engine's packages or voice file are missing: say so
+            problem = f"The local voice could not make a sample ({type(exc).__name__}: {exc})."
+        async with self:
+            self.making_sample = False
+            base = await self.get_state(PlaygroundState)
+            if base._take_upload(saved, problem):
+                self._revalidate(model, show_required=False)
 
 
 class EmbeddingPlaygroundState(PlaygroundState):
@@ -154,6 +201,14 @@ class EmbeddingPlaygroundState(PlaygroundState):
     dimensions: int = 0
     similarity: list[SimilarityRow] = []
     similarity_labels: list[str] = []
+
+    def _kind_defaults(self, model: UnifiedAIModel) -> None:
+        """The texts box starts with the model's example lines: something to embed at once."""
+        if (self.values.get("input") or "").strip():
+            return
+        example = EmbeddingKind().example_values(model).get("input")
+        if example:
+            self.values = {**self.values, "input": value_text(example)}
 
     def _kind_reset(self) -> None:
         self.vectors_json = ""

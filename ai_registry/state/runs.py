@@ -39,13 +39,23 @@ def _pretty(text: str | None) -> str:
         return text
 
 
+def cost_text(status: str, cost_usd: float | None) -> str:
+    """What a run cost as the request log says it: a failed or cancelled run without a charge was
+    not charged (the upstream bills only answers), not of unknown price."""
+    if cost_usd:
+        return f"${cost_usd:.3f}"
+    if cost_usd == 0:
+        return "Free"
+    return "not charged" if status in ("failed", "cancelled") else "unknown"
+
+
 def run_view(row, *, full: bool = False) -> RunView:
     return RunView(
         id=row.id,
         status=row.status,
         created=row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.created_at else "",
         duration=f"{row.duration_ms / 1000:.1f} s" if row.duration_ms is not None else "",
-        cost=f"${row.cost_usd:.3f}" if row.cost_usd else ("Free" if row.cost_usd == 0 else "unknown"),
+        cost=cost_text(row.status, row.cost_usd),
         output_kind=row.output_kind or "",
         output_url=run_store.output_url(row) or "",
         error=row.error or "",

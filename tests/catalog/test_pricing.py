@@ -93,8 +93,8 @@ def test_price_table(builtin: dict[str, UnifiedAIModel]) -> None:
     assert price_table(Pricing(credits=5)) == [("Price", "unknown")]
     assert price_table(Pricing(basis="free")) == [("Price", FREE_LOCAL)]
     assert price_table(Pricing(usd=0.5)) == [("Per request", "$0.50")]
+    # Issue 10: the table is what a run costs; the contradicting summary is the note's business.
     assert price_table(builtin["wan22-i2v"].pricing) == [
-        ("per 5s video", "400 credits (~$0.20)"),
         ("5s (duration)", "$0.30"),
         ("8s (duration)", "$0.48"),
         ("10s (duration)", "$0.60"),
@@ -258,6 +258,14 @@ def test_estimate_from_unit_prefers_the_unit_where_both_cover(builtin: dict[str,
     assert estimate_cost(by_unit, {"duration": 5}).usd == pytest.approx(0.2)
     assert estimate_cost(by_unit, {"duration": 8}).usd == pytest.approx(0.48)  # the unit does not cover 8 s
     assert estimate_cost(wan, {"duration": 5}).usd == pytest.approx(0.3)  # by default the table
+
+
+def test_summary_stays_when_it_agrees_with_the_table_or_prices_runs() -> None:
+    tiers = [{"value": 5, "usd": 0.2}, {"value": 8, "usd": 0.48}]
+    agrees = Pricing(credits=400, usd=0.2, unit="per 5s video", tier_parameter="duration", tiers=tiers)
+    assert price_table(agrees)[0] == ("per 5s video", "400 credits (~$0.20)")
+    by_unit = agrees.model_copy(update={"usd": 0.25, "estimate_from": "unit"})
+    assert price_table(by_unit)[0] == ("per 5s video", "400 credits (~$0.25)")
 
 
 def test_pricing_note_says_both_figures_their_sources_and_the_choice(builtin: dict[str, UnifiedAIModel]) -> None:

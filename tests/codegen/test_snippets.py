@@ -93,6 +93,10 @@ def test_format_labels_follow_the_spec() -> None:
 def test_curl_layout_matches_the_spec() -> None:
     code = curl_snippet(wan_model())
     lines = code.split("\n")
+    # Comment lines about the key come first; the command keeps the spec's layout.
+    start = next(i for i, line in enumerate(lines) if line.startswith("curl "))
+    assert start >= 1 and all(line.startswith("# ") for line in lines[:start])
+    lines = lines[start:]
     assert lines[0] == "curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run \\"
     assert lines[1] == "  -H 'Content-Type: application/json' \\"
     assert lines[2] == "  -H 'Authorization: Bearer YOUR_API_KEY' \\"
@@ -298,3 +302,34 @@ def test_highlight_keeps_the_exact_text(fmt: str) -> None:
     pre = re.search(r"<pre>(.*)</pre>", rendered, re.S).group(1)
     assert html.unescape(re.sub(r"<[^>]+>", "", pre)).rstrip("\n") == code.rstrip("\n")
     assert ".snippet-code" in highlight_css()
+
+
+# --- which key, and where it comes from (issue 10) -----------------------------------------------
+
+
+def test_every_snippet_says_where_its_key_comes_from() -> None:
+    from ai_registry.catalog.builtin import load_builtin_catalog
+    from ai_registry.codegen.key_source import UPSTREAM_KEY, local_key
+    from ai_registry.local.catalog import local_models
+
+    origin = "http://registry.example:3000"
+    cases = [(m, UPSTREAM_KEY, "AINATIVE_API_KEY") for m in load_builtin_catalog()]
+    cases += [(m, local_key(origin), f"{origin}/dashboard/developer-settings") for m in local_models()]
+    for model, source, named in cases:
+        for fmt, marker in (("curl", "# "), ("python", "# "), ("javascript", "// ")):
+            code = snippet(fmt, model, key_source=source)
+            head = code.split("\n")[:2]
+            assert head[0].startswith(f"{marker}YOUR_API_KEY: ") and named in head[0], (model.slug, fmt, head)
+            assert "do not work here" in head[1] or "does not work here" in head[1]
+    assert "AINATIVE_API_KEY" in local_key(origin).sentence and "Developer settings" in UPSTREAM_KEY.sentence
+
+
+def test_a_pasted_key_is_not_called_your_api_key() -> None:
+    code = python_snippet(image_model(), api_key="sk-live-123")
+    assert code.startswith("# The key in this snippet: an AINative API key") and "YOUR_API_KEY" not in code
+
+
+def test_snippet_names_the_local_files_it_reads() -> None:
+    code = curl_snippet(whisper_model())
+    assert "# speech.wav: your own audio file, in the folder you run this from." in code
+    assert "your own" not in curl_snippet(image_model())

@@ -109,13 +109,34 @@ def assert_received(server: ContractServer, spec: RequestSpec, since: int) -> No
 
 
 def run_curl(code: str, cwd: Path, env: dict[str, str]) -> tuple[int, bytes]:
-    # The snippet runs as written; `curl` is /usr/bin/curl with quiet output and the status printed.
-    wrapper = f'curl() {{ {CURL} --silent --show-error --output response.body --write-out "%{{http_code}}" "$@"; }}\n'
+    """Run the snippet as written; `curl` is /usr/bin/curl, quiet, with the status on a last line.
+
+    Returns the status and what reached the terminal: a snippet that saves its answer with `-o`
+    prints nothing else.
+    """
+    wrapper = f'curl() {{ {CURL} --silent --show-error --write-out "\\n%{{http_code}}" "$@"; }}\n'
     done = subprocess.run(
         ["bash", "-c", wrapper + code], cwd=cwd, env=env, capture_output=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr.decode()
-    return int(done.stdout.decode().strip()), (cwd / "response.body").read_bytes()
+    terminal, _, status = done.stdout.rpartition(b"\n")
+    return int(status.decode().strip()), terminal
+
+
+def curl_output_file(code: str) -> str | None:
+    """The file a curl snippet saves its answer to (`-o NAME`), if it names one."""
+    match = re.search(r"^\s*-o (\S+)\s*$", code, re.M)
+    return match.group(1) if match else None
+
+
+def assert_binary_saved(code: str, cwd: Path, terminal: bytes) -> Path:
+    """A binary answer went to the file the snippet names, and nothing but the status to the terminal."""
+    name = curl_output_file(code)
+    assert name, "a snippet whose answer is binary must name a file with -o"
+    saved = cwd / name
+    assert saved.is_file() and saved.stat().st_size > 0, name
+    assert terminal == b"", terminal[:80]
+    return saved
 
 
 def send_http(code: str, server: ContractServer, files: dict[str, bytes]) -> tuple[int, bytes]:
@@ -153,7 +174,7 @@ def check_output(spec: RequestSpec, cwd: Path, stdout: str) -> None:
     if spec.output in MEDIA_FILES:
         saved = [p for p in cwd.iterdir() if p.name.startswith(Path(MEDIA_FILES[spec.output]).stem + ".")]
         assert saved and saved[0].stat().st_size > 0, stdout
-        assert "Saved" in stdout
+        assert f"Saved {saved[0].name}" in stdout  # the script says which file it wrote
     elif spec.output == "chat":
         assert "Echo:" in stdout
     elif spec.output == "embeddings":
@@ -170,9 +191,14 @@ def test_curl_snippet_runs(model: UnifiedAIModel, server: ContractServer, tmp_pa
     spec = build_request(model, {})
     provide_files(spec, tmp_path)
     since = len(server.requests)
-    status, body = run_curl(localize(curl_snippet(model), server), tmp_path, env)
+    code = localize(curl_snippet(model), server)
+    status, body = run_curl(code, tmp_path, env)
     assert 200 <= status < 300, body.decode(errors="replace")
     assert_received(server, spec, since)
+    if spec.output == "audio":  # speech: bytes, or JSON around them, land in speech.<format>
+        assert_binary_saved(code, tmp_path, body)
+    else:
+        assert body and curl_output_file(code) is None
 
 
 @pytest.mark.parametrize("model", MODEL_PARAMS)
@@ -284,3 +310,30 @@ def test_api_prefix_snippets_run(tmp_path: Path, env) -> None:
         status, body = run_curl(code, tmp_path, env)
         assert 200 <= status < 300, body
         assert srv.requests[-1].path == "/api/v1/embeddings"
+
+
+@NO_CATALOG
+def test_tts_curl_with_raw_audio_writes_the_wav_bytes(server: ContractServer, tmp_path: Path, env) -> None:
+    """An upstream answering raw audio: curl's -o file holds exactly those bytes, none reach the terminal."""
+    model = _first(lambda m: m.endpoint.endswith("/audio/speech"))
+    server.speech_mode = "bytes"
+    try:
+        code = localize(curl_snippet(model), server)
+        status, terminal = run_curl(code, tmp_path, env)
+    finally:
+        server.speech_mode = "json"
+    assert status == 200
+    saved = assert_binary_saved(code, tmp_path, terminal)
+    assert saved.read_bytes()[:4] == b"RIFF"
+
+
+@NO_CATALOG
+def test_speech_to_text_reads_a_file_no_other_snippet_writes() -> None:
+    """The transcription snippets read the person's recording, not what the speech snippets save."""
+    written = set()
+    for model in MODELS:
+        code = curl_snippet(model)
+        if name := curl_output_file(code):
+            written.add(name)
+    read = {part.filename for m in MODELS for part in build_request(m, {}).files}
+    assert written and read and not written & read

@@ -96,7 +96,10 @@ def test_api_tab_formats_and_copy(page):
     expect(page.get_by_test_id("copy-code")).to_have_text("Copied")
     clipboard = page.evaluate("navigator.clipboard.readText()")
     assert clipboard == code.inner_text().strip("\n") or clipboard.strip() == code.inner_text().strip()
-    assert clipboard.startswith("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
+    # Issue 10: comment lines saying where the key comes from come first, then the command.
+    assert clipboard.startswith("# YOUR_API_KEY: an AINative API key")
+    command = clipboard[clipboard.index("\ncurl ") + 1 :]
+    assert command.startswith("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
 
     page.get_by_test_id("format-http").click()
     expect(code).to_contain_text("POST /v1/wan-2-2-i2v-720/run HTTP/1.1")

@@ -18,7 +18,9 @@ def test_chat_body_in_contract_order_and_streams() -> None:
     spec = build_request(chat_model(), {})
     assert kind_for(chat_model()).name == "chat"
     assert (spec.method, spec.path) == ("POST", "/v1/chat/completions")
-    assert list(spec.json) == ["model", "messages", "temperature", "top_p", "max_tokens", "stream"]
+    # The contract's fields in its order; a stream also asks for its token counts (issue 10: usage).
+    assert list(spec.json) == ["model", "messages", "temperature", "top_p", "max_tokens", "stream", "stream_options"]
+    assert spec.json["stream_options"] == {"include_usage": True}
     assert spec.json["model"] == "gpt-4"
     assert spec.stream is True and spec.json["stream"] is True
     assert spec.accept == "text/event-stream"
@@ -33,7 +35,7 @@ def test_person_values_flow_in_and_stream_can_be_off() -> None:
     assert spec.json["temperature"] == 0.2
     assert "max_tokens" not in spec.json  # optional and cleared: dropped
     assert spec.stream is False and spec.accept is None
-    assert spec.json["stream"] is False
+    assert spec.json["stream"] is False and "stream_options" not in spec.json
 
 
 def test_required_messages_left_empty_take_the_example() -> None:
@@ -49,6 +51,7 @@ def test_model_without_declared_parameters_still_gets_a_complete_body() -> None:
         "model": "local-smollm2",
         "messages": [{"role": "user", "content": "Hello there"}],
         "stream": True,
+        "stream_options": {"include_usage": True},
     }
 
 
@@ -59,3 +62,18 @@ def test_upstream_model_name_wins_over_id() -> None:
 
 def test_prefix_is_applied() -> None:
     assert build_request(chat_model(), {}, prefix="/api/v1").path == "/api/v1/chat/completions"
+
+
+def test_usage_summary_reads_counts_and_timing() -> None:
+    from ai_registry.kinds.chat import usage_summary
+
+    response = {"usage": {"prompt_tokens": 25, "completion_tokens": 40, "total_tokens": 65}}
+    assert usage_summary(response, duration_ms=2500, first_text_ms=500) == (
+        "25 prompt tokens · 40 completion tokens · first token 0.50 s · 20.0 tokens/s"
+    )
+    summary = usage_summary(response, duration_ms=2000, first_text_ms=None)
+    assert summary.endswith("40 completion tokens · 20.0 tokens/s")
+    assert usage_summary({"choices": []}, duration_ms=900, first_text_ms=300) == (
+        "unreported prompt tokens · unreported completion tokens · first token 0.30 s"
+    )
+    assert usage_summary(None, duration_ms=0, first_text_ms=None).startswith("unreported")
