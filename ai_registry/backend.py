@@ -8,6 +8,7 @@ import re
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from ai_registry.api import build_registry_router
 from ai_registry.media.sniff import CONTENT_TYPES
@@ -22,10 +23,13 @@ _RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 def build_backend() -> FastAPI:
     """The FastAPI app Reflex serves through `api_transformer` (its OpenAPI document included)."""
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files in the
+    # package (served under /static-offline-docs), not from a CDN, so they work offline.
+    app = FastAPIOffline(
         title="AI Model Registry API",
         version="0.1.0",
         description="The registry's models as JSON, and the embedded local engine (OpenAI-compatible).",
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
 
     @app.get("/media/{name}", include_in_schema=False)
