@@ -36,8 +36,9 @@ def generated_inputs() -> rx.Component:
 
 
 def key_notice() -> rx.Component:
+    # Once a run has failed for want of a key, the run error says the same thing: show it once.
     return rx.cond(
-        PlaygroundState.needs_key,
+        PlaygroundState.needs_key & (PlaygroundState.error_kind != "no_key"),
         rx.el.div(
             rx.icon("key-round", size=16, class_name="mt-0.5 shrink-0"),
             rx.el.p(

@@ -95,6 +95,12 @@ def test_every_model_gets_the_right_widgets(page):
     page.get_by_test_id("additional-settings").click()
     for name in ("num_inference_steps", "guidance", "flow_shift"):
         expect(page.get_by_test_id(f"slider-{name}")).to_be_visible()
+    # Every slider's range (the seed's runs to 2147483647) reads on one line at 1280 px.
+    ranges = page.locator("[data-testid^='range-']")
+    expect(ranges).to_have_count(4)
+    for label in ranges.all():
+        lines = label.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
+        assert lines < 1.5, f"{label.inner_text()} wraps onto {lines:.1f} lines"
     for name in ("seed", "enable_prompt_optimization", "enable_safety_checker"):
         expect(page.get_by_test_id(f"field-{name}")).to_be_visible()
     screenshot(page, "playground-video-desktop")
@@ -217,10 +223,20 @@ def test_chat_streams_before_the_answer_ends(page, upstream):
 
 def test_embedding_run_shows_vectors_and_similarity(page):
     open_playground(page, "bge-small-en-v1-5")
-    page.get_by_test_id("field-input").fill("a cat sits\na kitten rests\nstock prices fell")
+    texts = ["How do I rotate an API key for my project?", "Where can I change my key?", "Stock prices fell today"]
+    page.get_by_test_id("field-input").fill("\n".join(texts))
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("result-dimensions")).to_have_text("3 vectors of 384 dimensions", timeout=30_000)
-    expect(page.get_by_test_id("similarity-table").locator("tbody tr")).to_have_count(3)
+    table = page.get_by_test_id("similarity-table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    # At 1280 px every column is on screen, none scrolled out of the panel.
+    frame = table.locator("xpath=..").bounding_box()
+    for row in table.locator("tbody tr").all():
+        last = row.locator("td").last.bounding_box()
+        assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1, (last, frame)
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    expect(table.locator("tbody th").first).to_contain_text("How do I rotate")
+    screenshot(page, "playground-embedding-desktop")
 
 
 def test_run_history_and_reload_into_the_form(page, app_server):
@@ -267,6 +283,9 @@ def test_no_upstream_key_says_what_is_missing(page, app_server):
         page.get_by_test_id("field-prompt").fill("anything")
         page.get_by_test_id("run").click()
         expect(page.get_by_test_id("run-error")).to_contain_text("No upstream API key")
+        # Said once: the run's error replaces the notice, which said the same thing.
+        expect(page.get_by_test_id("no-key-notice")).to_have_count(0)
+        screenshot(page, "playground-no-key-after-run")
         expect(page.get_by_test_id("run-error-link")).to_have_attribute("href", "/dashboard/developer-settings")
         expect(page.get_by_test_id("result-image")).to_have_count(0)
     finally:
