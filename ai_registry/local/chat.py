@@ -77,10 +77,19 @@ class ChatRunner(ModelRunner["xllamacpp.Server"]):
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """One whole chat completion (blocking). `request` is an OpenAI chat body for llama.cpp."""
-        result = self.model().handle_chat_completions({**request, "stream": False})
+        result = self._handle({**request, "stream": False})
         raise_for_engine_error(result)
         return result
 
     def stream(self, request: dict[str, Any], on_chunk: ChunkCallback) -> None:
         """Generate, calling `on_chunk` with each chunk as it is produced (blocking)."""
-        self.model().handle_chat_completions({**request, "stream": True}, on_chunk)
+        self._handle({**request, "stream": True}, on_chunk)
+
+    def _handle(self, request: dict[str, Any], *on_chunk: ChunkCallback) -> Any:
+        try:
+            return self.model().handle_chat_completions(request, *on_chunk)
+        except ValueError as exc:
+            # llama.cpp's chat template refuses some message orders (two assistant turns at the end):
+            # the request is wrong, not the server.
+            raise ChatEngineError(f"The messages cannot be formatted for this model: {exc}", status=400,
+                                  code="invalid_messages") from exc
