@@ -78,7 +78,7 @@ def selected_run() -> rx.Component:
                     ),
                 ),
                 download_link("Download JSON", href=run.record_url, data_testid="download-run-json", class_name=LINK),
-                class_name="flex gap-4 text-sm",
+                class_name="flex flex-wrap gap-x-4 gap-y-1 text-sm",
             ),
             *[
                 rx.el.details(

@@ -266,6 +266,12 @@ def test_run_history_and_reload_into_the_form(page, app_server):
     assert record["id"] == run_id and record["status"] == "succeeded"
     assert record["inputs"]["prompt"] == "a paper crane on a desk"
     assert record["output_url"] == selected.locator("img").get_attribute("src")
+    page.set_viewport_size({"width": 375, "height": 812})
+    expect(page.get_by_test_id("download-run-json")).to_be_in_viewport()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the request log overflows by {overflow}px on a phone"
+    screenshot(page, "request-log-run-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
     shared = page.url
     page.get_by_test_id("load-run").click()
     page.wait_for_url(re.compile(r"/qwen-image-edit\?run=[0-9a-f]+$"))
