@@ -22,6 +22,7 @@ app = rx.App(
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Find, try and integrate AI models."),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
         rx.el.script(THUMBNAIL_FALLBACK_SCRIPT),
     ],
 )
@@ -43,7 +44,7 @@ app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Regi
 app.add_page(
     detail_page,
     route=routes.DETAIL,
-    title="Model · AI Model Registry",
+    title=DetailState.page_title,
     on_load=[DetailState.on_load, PlaygroundState.on_load],
 )
 app.add_page(runs_page, route=routes.RUNS, title="Request logs · AI Model Registry", on_load=RunsState.on_load)

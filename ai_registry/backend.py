@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from ai_registry.api import build_registry_router
 from ai_registry.media.sniff import CONTENT_TYPES
 from ai_registry.media.storage import media_file
 from ai_registry.settings import get_settings
+from ai_registry.store import runs as run_store
+from ai_registry.store.db import session_scope
 
 log = logging.getLogger(__name__)
+_RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
 def build_backend() -> FastAPI:
     """The FastAPI app Reflex serves through `api_transformer` (its OpenAPI document included)."""
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files in the
+    # package (served under /static-offline-docs), not from a CDN, so they work offline.
+    app = FastAPIOffline(
         title="AI Model Registry API",
         version="0.1.0",
         description="The registry's models as JSON, and the embedded local engine (OpenAI-compatible).",
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
 
     @app.get("/media/{name}", include_in_schema=False)
@@ -36,6 +44,26 @@ def build_backend() -> FastAPI:
             filename=name if download else None,
             content_disposition_type="attachment" if download else "inline",
             headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @app.get("/runs/{run_id}.json", include_in_schema=False)
+    def run_json(run_id: str) -> Response:
+        """A run of the request log as a JSON file (the request log page shows the same record)."""
+        record = None
+        if _RUN_ID.fullmatch(run_id):  # ids are hex; anything else is no run (and never reaches SQL)
+            with session_scope() as session:
+                run = run_store.get_run(session=session, run_id=run_id)
+                record = run_store.run_record(run) if run is not None else None
+        if record is None:
+            raise HTTPException(404, "No such run")
+        return Response(
+            json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="run-{run_id}.json"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
     app.include_router(build_registry_router())

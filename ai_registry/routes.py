@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+APP_NAME = "AI Model Registry"  # the end of every page title
 BROWSE = "/dashboard/ai-settings"
 DETAIL = "/dashboard/ai-settings/[slug]"
 RUNS = "/dashboard/ai-settings/[slug]/runs"

@@ -32,9 +32,10 @@ def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
                 ),
                 rx.el.nav(
                     nav_link("Models", href=routes.BROWSE),
+                    # A phone has room for one word: "Settings", not the tail of "Developer settings".
                     nav_link(
-                        rx.el.span("Developer ", class_name="hidden sm:inline"),
-                        "settings",
+                        rx.el.span("Settings", class_name="sm:hidden"),
+                        rx.el.span("Developer settings", class_name="hidden sm:inline"),
                         href=routes.DEVELOPER_SETTINGS,
                     ),
                     class_name="flex items-center gap-1",

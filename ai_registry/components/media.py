@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.inline import A
 
 
 def media_view(
@@ -42,3 +43,12 @@ def media_view(
         ("audio", rx.el.audio(src=url, controls=True, aria_label=alt, class_name=audio_class, **marks("audio"))),
         rx.fragment(),
     )
+
+
+def download_link(*children, href, filename="", **props) -> rx.Component:
+    """A link that saves the file at `href`: a plain `<a download>`, which the browser handles itself.
+
+    `rx.el.a` is React Router's `<Link>` in Reflex 0.10, which routes a same-origin click inside the
+    app (a "404: Page not found" in place of the file); a plain anchor is never intercepted.
+    """
+    return A.create(*children, href=href, download=filename or True, **props)

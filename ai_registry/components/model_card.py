@@ -12,7 +12,8 @@ CARD = (
     "transition hover:border-indigo-300 hover:shadow-md focus-visible:outline-2 "
     "focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
 )
-THUMB = "relative h-36 w-full shrink-0 overflow-hidden bg-slate-100"
+# 5:2, the aspect ratio the local models' thumbnails are drawn in (local/thumbnails.py): nothing is cropped.
+THUMB = "relative aspect-[5/2] w-full shrink-0 overflow-hidden bg-slate-100"
 
 
 def no_example(icon) -> rx.Component:
@@ -36,8 +37,11 @@ def no_example(icon) -> rx.Component:
 def thumbnail(card) -> rx.Component:
     # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
     # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
+    # React reuses the element for the next card in a new list (a search), so a load shows it again.
     hide_on_error = {
         "onError": rx.Var(_js_expr="((e) => { e.currentTarget.style.display = 'none'; })"),
+        "onLoad": rx.Var(_js_expr="((e) => { e.currentTarget.style.display = ''; })"),
+        "onLoadedData": rx.Var(_js_expr="((e) => { e.currentTarget.style.display = ''; })"),
         "data-thumb": "1",
     }
     return rx.el.div(

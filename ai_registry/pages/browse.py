@@ -209,7 +209,7 @@ def browse_page() -> rx.Component:
             rx.el.div(
                 # The results' heading: screen readers can jump to it, and hear it change.
                 rx.el.h2(
-                    BrowseState.total, " models",
+                    BrowseState.total, rx.cond(BrowseState.total == 1, " model", " models"),
                     class_name="text-sm font-normal text-slate-600",
                     data_testid="result-count",
                     aria_live="polite",

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.layout import page_shell
-from ai_registry.components.media import media_view
+from ai_registry.components.media import download_link, media_view
 from ai_registry.components.styles import LINK, PANEL
 from ai_registry.state.runs import RunsState, RunView
 
@@ -36,7 +36,7 @@ def run_row(run: RunView) -> rx.Component:
                 ReactRouterLink.create("Load into form", to=run.load_url, class_name=LINK),
                 rx.cond(
                     run.output_url != "",
-                    rx.el.a("Download", href=run.output_url + "?download=1", download=True, class_name=LINK),
+                    download_link("Download", href=run.output_url + "?download=1", class_name=LINK),
                 ),
                 class_name="flex gap-3 text-sm",
             ),
@@ -70,15 +70,15 @@ def selected_run() -> rx.Component:
                 ReactRouterLink.create("Load into form", to=run.load_url, data_testid="load-run", class_name=LINK),
                 rx.cond(
                     run.output_url != "",
-                    rx.el.a(
+                    download_link(
                         "Download output",
                         href=run.output_url + "?download=1",
-                        download=True,
                         data_testid="download-run",
                         class_name=LINK,
                     ),
                 ),
-                class_name="flex gap-4 text-sm",
+                download_link("Download JSON", href=run.record_url, data_testid="download-run-json", class_name=LINK),
+                class_name="flex flex-wrap gap-x-4 gap-y-1 text-sm",
             ),
             *[
                 rx.el.details(

@@ -9,9 +9,16 @@ from ai_registry.state.playground_kinds import EmbeddingPlaygroundState as State
 from ai_registry.state.playground_kinds import SimilarityRow
 
 
-def similarity_row(row: SimilarityRow) -> rx.Component:
+def similarity_row(row: SimilarityRow, index) -> rx.Component:
+    # Rows carry the texts, numbered; columns only the numbers, so every column fits a half-width panel.
     return rx.el.tr(
-        rx.el.th(row.label, scope="row", class_name="max-w-[10rem] truncate py-1 pr-3 text-left text-xs font-medium"),
+        rx.el.th(
+            rx.el.span(index + 1, ". ", class_name="font-mono text-slate-500"),
+            row.label,
+            scope="row",
+            title=row.label,
+            class_name="max-w-[12rem] truncate py-1 pr-3 text-left text-xs font-medium",
+        ),
         rx.foreach(row.cells, lambda c: rx.el.td(c, class_name="px-2 py-1 text-right font-mono text-xs")),
     )
 
@@ -37,8 +44,12 @@ def vectors() -> rx.Component:
                                 rx.el.th(""),
                                 rx.foreach(
                                     State.similarity_labels,
-                                    lambda label: rx.el.th(
-                                        label, class_name="max-w-[8rem] truncate px-2 text-xs font-medium"
+                                    lambda label, i: rx.el.th(
+                                        i + 1,
+                                        scope="col",
+                                        title=label,
+                                        aria_label=label,
+                                        class_name="px-2 text-right font-mono text-xs font-medium",
                                     ),
                                 ),
                             )

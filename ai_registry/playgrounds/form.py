@@ -113,7 +113,7 @@ def _slider(field: FieldView) -> rx.Component:
             on_change=lambda v: PlaygroundState.set_slider(field.name, v).throttle(80),
             aria_label=field.label,
             data_testid="slider-" + field.name,
-            class_name="h-2 flex-1 accent-indigo-700",
+            class_name="h-2 min-w-0 flex-1 accent-indigo-700",
         ),
         # Controlled, so it follows the slider; the debounce lives in this component, not the handler.
         rx.debounce_input(
@@ -132,7 +132,13 @@ def _slider(field: FieldView) -> rx.Component:
             ),
             debounce_timeout=150,
         ),
-        rx.el.span(field.min, "–", field.max, class_name="w-24 text-right text-xs text-slate-600"),
+        rx.el.span(
+            field.min,
+            "–",
+            field.max,
+            data_testid="range-" + field.name,
+            class_name="shrink-0 whitespace-nowrap text-right text-xs tabular-nums text-slate-600",
+        ),
         class_name="flex items-center gap-3",
     )
 

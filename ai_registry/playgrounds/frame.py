@@ -6,7 +6,7 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
-from ai_registry.components.media import media_view
+from ai_registry.components.media import download_link, media_view
 from ai_registry.components.styles import BUTTON_PRIMARY, BUTTON_SECONDARY, FOCUS, PANEL
 from ai_registry.playgrounds.form import form_field, upload_zone
 from ai_registry.state.playground import PlaygroundState
@@ -36,8 +36,9 @@ def generated_inputs() -> rx.Component:
 
 
 def key_notice() -> rx.Component:
+    # Once a run has failed for want of a key, the run error says the same thing: show it once.
     return rx.cond(
-        PlaygroundState.needs_key,
+        PlaygroundState.needs_key & (PlaygroundState.error_kind != "no_key"),
         rx.el.div(
             rx.icon("key-round", size=16, class_name="mt-0.5 shrink-0"),
             rx.el.p(
@@ -203,11 +204,10 @@ def media_result() -> rx.Component:
                 audio_class="w-full",
                 loop=True,
             ),
-            rx.el.a(
+            download_link(
                 rx.icon("download", size=14),
                 "Download",
                 href=PlaygroundState.output_url + "?download=1",
-                download=True,
                 data_testid="download",
                 class_name=BUTTON_SECONDARY + " self-start",
             ),

@@ -117,6 +117,13 @@ class DetailState(rx.State):
     def _model(self) -> UnifiedAIModel | None:
         return find_model(self.model_slug) if self.model_slug else None
 
+    @rx.var
+    def page_title(self) -> str:
+        """The browser tab's title: the model's name (the shell before `on_load` names only the app)."""
+        if not self.found:
+            return f"Model not found · {routes.APP_NAME}"
+        return f"{self.name} · {routes.APP_NAME}" if self.name else routes.APP_NAME
+
     @rx.event
     async def on_load(self):
         """Read the slug and `?tab=` (also on Back/Forward); unknown tabs fall back to Playground."""

@@ -82,6 +82,7 @@ class PlaygroundState(KindHooks, rx.State):
     error_hint: str = ""
     error_link: str = ""
     error_link_label: str = ""
+    error_kind: str = ""  # a RunError's kind: "no_key" hides the key notice the error repeats
     output_kind: str = ""
     output_url: str = ""
     output_text: str = ""
@@ -175,6 +176,7 @@ class PlaygroundState(KindHooks, rx.State):
 
     def _reset_result(self) -> None:
         self.status = self.error = self.error_hint = self.error_link = self.error_link_label = ""
+        self.error_kind = ""
         self.output_kind = self.output_url = self.output_text = self.response_json = ""
         self.duration_text = ""
         self.elapsed = 0.0
@@ -353,6 +355,7 @@ class PlaygroundState(KindHooks, rx.State):
             self.error_hint = result.error.hint or ""
             self.error_link = result.error.link or ""
             self.error_link_label = result.error.link_label or ""
+            self.error_kind = result.error.kind or ""
             if result.error.fields:
                 self.errors = {**self.errors, **result.error.fields}
         elif result.status == "cancelled":

@@ -25,6 +25,7 @@ class RunView:
     error: str = ""
     open_url: str = ""
     load_url: str = ""
+    record_url: str = ""
     inputs_json: str = ""
     request_json: str = ""
     response_json: str = ""
@@ -61,6 +62,7 @@ def run_view(row, *, full: bool = False) -> RunView:
         error=row.error or "",
         open_url=routes.runs_url(row.model_slug, row.id),
         load_url=routes.model_url(row.model_slug) + f"?run={row.id}",
+        record_url=run_store.record_url(row.id),
         inputs_json=_pretty(row.inputs_json) if full else "",
         request_json=_pretty(row.request_json) if full else "",
         response_json=_pretty(row.response_json) if full else "",

@@ -22,6 +22,38 @@ def output_url(run: Run) -> str | None:
     return MEDIA_URL_PREFIX + Path(run.output_path).name if run.output_path else None
 
 
+def record_url(run_id: str) -> str:
+    """Where the backend serves a run's record as a JSON file (`/runs/<id>.json`)."""
+    return f"/runs/{run_id}.json"
+
+
+def _parsed(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    """A run as one JSON document: what was asked, sent and answered, its outcome and its output file."""
+    return {
+        "id": run.id,
+        "model": run.model_slug,
+        "status": run.status,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "duration_ms": run.duration_ms,
+        "cost_usd": run.cost_usd,
+        "error": run.error,
+        "output_kind": run.output_kind,
+        "output_url": output_url(run),
+        "inputs": run_inputs(run),
+        "request": _parsed(run.request_json),
+        "response": _parsed(run.response_json),
+    }
+
+
 def create_run(*, session: Session, run_id: str, model_slug: str, inputs: Mapping[str, Any]) -> Run:
     """A new run in the `running` state with the form values it was started with."""
     run = Run(

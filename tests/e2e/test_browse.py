@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -67,7 +68,8 @@ def test_each_category_shows_exactly_its_models(page, category):
     page.get_by_test_id(f"tab-{category.lower()}").click()
     page.wait_for_url(re.compile(rf"category={category.lower()}"))
     expected = SPEC_BY_CATEGORY[category] | LOCAL_BY_CATEGORY.get(category, set())
-    expect(page.get_by_test_id("result-count")).to_have_text(f"{len(expected)} models")
+    count = len(expected)
+    expect(page.get_by_test_id("result-count")).to_have_text(f"{count} model" if count == 1 else f"{count} models")
     assert set(slugs(page)) == expected
     expect(page.get_by_test_id(f"tab-{category.lower()}")).to_have_attribute("aria-selected", "true")
 
@@ -105,7 +107,7 @@ def test_search_clear_and_empty_state(page):
     wait_connected(page)
     page.get_by_test_id("search-input").fill("wan")
     page.wait_for_url(re.compile(r"q=wan"))
-    expect(page.get_by_test_id("result-count")).to_have_text("1 models")
+    expect(page.get_by_test_id("result-count")).to_have_text("1 model")
     assert slugs(page) == ["alibaba-wan-22-i2v-720p"]
     page.get_by_test_id("search-clear").click()
     page.wait_for_url(re.compile(r"/dashboard/ai-settings/?$"))
@@ -212,7 +214,7 @@ def test_url_round_trip_with_back_and_forward(page, browser, app_server):
     try:
         fresh = other.new_page()
         fresh.goto(shared)
-        expect(fresh.get_by_test_id("result-count")).to_have_text("1 models")
+        expect(fresh.get_by_test_id("result-count")).to_have_text("1 model")
         expect(fresh.get_by_test_id("tab-video")).to_have_attribute("aria-selected", "true")
         expect(fresh.get_by_test_id("sort-select")).to_have_value("name")
         expect(fresh.get_by_test_id("search-input")).to_have_value("wan")
@@ -260,6 +262,74 @@ def test_grid_columns_per_width(browser, app_server, name, columns):
         assert tops.count(tops[0]) == columns
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"horizontal overflow of {overflow}px at {width}px"
+        # The local models' own pictures show whole: the box has the picture's aspect ratio, so
+        # object-cover crops nothing (no caption cut at the top, no matrix row lost at the bottom).
+        local = page.locator("[data-testid=model-card][data-slug^='local-'] img")
+        expect(local).to_have_count(4)
+        for image in local.all():
+            image.scroll_into_view_if_needed()
+            page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+            box, natural = image.evaluate(
+                "i => [i.getBoundingClientRect().width / i.getBoundingClientRect().height,"
+                " i.naturalWidth / i.naturalHeight]"
+            )
+            assert abs(box - natural) < 0.02 * natural, (image.get_attribute("src"), box, natural)
+        page.evaluate("() => window.scrollTo(0, 0)")
         screenshot(page, f"browse-{name}")
+    finally:
+        context.close()
+
+
+def test_first_visit_has_no_console_error_and_no_404(browser, app_server):
+    """A first visit (fresh browser, cold cache): nothing the app serves fails, and the tab has an icon."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_server.url)
+    own_host = urlsplit(app_server.url).netloc
+    errors: list[str] = []
+    failed: list[str] = []
+
+    def on_console(message) -> None:
+        # This machine has no internet: an upstream card's remote thumbnail fails and the card
+        # falls back to "No example yet". Errors about files of this app are what count here.
+        source = urlsplit(message.location.get("url") or app_server.url).netloc
+        if message.type == "error" and source == own_host:
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    try:
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.goto(GALLERY)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # lazy thumbnails load
+        page.wait_for_load_state("networkidle")
+        icon = page.evaluate(
+            """async () => {
+                const link = document.querySelector('link[rel~=icon]');
+                if (!link) return null;
+                const r = await fetch(link.href);
+                return [r.status, r.headers.get('content-type') || '', (await r.arrayBuffer()).byteLength];
+            }"""
+        )
+        assert icon is not None, "no <link rel=icon>"
+        status, content_type, size = icon
+        assert status == 200 and "icon" in content_type and size > 0, icon
+        assert failed == [], failed
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "label"), [(375, "Settings"), (1280, "Developer settings")])
+def test_nav_reads_whole_words(browser, app_server, width, label):
+    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=app_server.url)
+    try:
+        page = context.new_page()
+        page.goto(GALLERY)
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+        assert nav.inner_text().split("\n") == ["Models", label]
+        nav.get_by_role("link", name=label, exact=True).click()
+        page.wait_for_url(re.compile(r"/dashboard/developer-settings$"))
     finally:
         context.close()

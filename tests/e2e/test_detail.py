@@ -184,3 +184,17 @@ def test_hostile_upstream_cannot_run_script(page, upstream):
     html = readme.inner_html()
     assert "<script" not in html and "onerror" not in html and "onclick" not in html and "javascript:" not in html
     assert page.evaluate("window.__pwned") is None
+
+
+def test_browser_title_is_the_model_name(page):
+    """The tab says which model is open: on a first load and after moving between models in the app."""
+    page.goto("/dashboard/ai-settings/local-piper-en-us-joe")
+    expect(page).to_have_title("Piper Joe (en_US, local) · AI Model Registry")
+    page.get_by_role("link", name="All models").click()
+    page.wait_for_url(re.compile(r"/dashboard/ai-settings/?$"))
+    expect(page).to_have_title("AI Models · AI Model Registry")
+    page.locator("[data-testid=model-card][data-slug='gpt-4']").click()
+    page.wait_for_url(re.compile(r"/gpt-4$"))
+    expect(page).to_have_title("GPT-4 · AI Model Registry")
+    page.goto("/dashboard/ai-settings/no-such-model")
+    expect(page).to_have_title("Model not found · AI Model Registry")

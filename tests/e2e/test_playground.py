@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -46,6 +47,34 @@ def upload(page, path: Path) -> None:
     page.get_by_test_id("upload-zone").locator("input[type=file]").set_input_files(str(path))
 
 
+def download(page, link) -> tuple[str, bytes]:
+    """Click a Download link as a person does: the browser saves a file (name, bytes) and the page stays."""
+    before = page.url
+    with page.expect_download(timeout=20_000) as info:
+        link.click()
+    saved = info.value
+    assert saved.failure() is None, saved.failure()
+    assert page.url == before, f"the click navigated to {page.url}"
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    return saved.suggested_filename, Path(saved.path()).read_bytes()
+
+
+def served(app_server, url: str) -> bytes:
+    """The bytes the app serves at `url` (a path), fetched outside the browser."""
+    response = httpx.get(app_server.url + url, timeout=20)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content
+
+
+def assert_download_is_the_output(page, app_server, link, media) -> bytes:
+    """The saved file is byte for byte the run's output that `media` (an img/video/audio) shows."""
+    src = media.get_attribute("src")
+    name, body = download(page, link)
+    assert name == src.rsplit("/", 1)[-1]
+    assert body == served(app_server, src) and len(body) > 0
+    return body
+
+
 def test_every_model_gets_the_right_widgets(page):
     for model in load_builtin_catalog():
         open_playground(page, model.slug)
@@ -66,6 +95,12 @@ def test_every_model_gets_the_right_widgets(page):
     page.get_by_test_id("additional-settings").click()
     for name in ("num_inference_steps", "guidance", "flow_shift"):
         expect(page.get_by_test_id(f"slider-{name}")).to_be_visible()
+    # Every slider's range (the seed's runs to 2147483647) reads on one line at 1280 px.
+    ranges = page.locator("[data-testid^='range-']")
+    expect(ranges).to_have_count(4)
+    for label in ranges.all():
+        lines = label.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
+        assert lines < 1.5, f"{label.inner_text()} wraps onto {lines:.1f} lines"
     for name in ("seed", "enable_prompt_optimization", "enable_safety_checker"):
         expect(page.get_by_test_id(f"field-{name}")).to_be_visible()
     screenshot(page, "playground-video-desktop")
@@ -113,7 +148,7 @@ def test_wrong_file_type_is_refused(page, media_files):
     expect(page.get_by_test_id("upload-name")).to_have_count(0)
 
 
-def test_image_run_shows_the_image(page, upstream):
+def test_image_run_shows_the_image_and_downloads_it(page, upstream, app_server):
     open_playground(page, "qwen-image-edit")
     page.get_by_test_id("field-prompt").fill("a red kite over green hills")
     page.get_by_test_id("preset-512x512").click()
@@ -122,14 +157,16 @@ def test_image_run_shows_the_image(page, upstream):
     image = page.get_by_test_id("result-image")
     expect(image).to_be_visible(timeout=30_000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    expect(page.get_by_test_id("download")).to_have_attribute("href", re.compile(r"^/media/.+\.png\?download=1$"))
+    saved = assert_download_is_the_output(page, app_server, page.get_by_test_id("download"), image)
+    assert saved.startswith(b"\x89PNG\r\n\x1a\n")
+    expect(image).to_be_visible()  # the playground kept its result
     sent = upstream.requests_to("/multimodal/image", "POST")[-1]
     assert sent.json["prompt"] == "a red kite over green hills" and sent.json["width"] == 512
     assert sent.headers["authorization"] == f"Bearer {UPSTREAM_KEY}"
     screenshot(page, "playground-image-desktop")
 
 
-def test_video_run_with_an_uploaded_image_plays(page, upstream, media_files):
+def test_video_run_with_an_uploaded_image_plays_and_downloads(page, upstream, media_files, app_server):
     open_playground(page, "alibaba-wan-22-i2v-720p")
     upload(page, media_files["png"])
     expect(page.get_by_test_id("upload-preview")).to_be_visible()
@@ -143,15 +180,19 @@ def test_video_run_with_an_uploaded_image_plays(page, upstream, media_files):
     assert body["input"]["image"].startswith("data:image/png;base64,")
     assert body["duration"] == 5
     expect(page.get_by_test_id("response-json")).to_be_attached()
+    assert_download_is_the_output(page, app_server, page.get_by_test_id("download"), video)
+    expect(video).to_be_visible()
 
 
-def test_speech_run_plays_audio(page):
+def test_speech_run_plays_audio_and_downloads(page, app_server):
     open_playground(page, "tts")
     page.get_by_test_id("field-input").fill("Hello from the registry.")
     page.get_by_test_id("run").click()
     audio = page.get_by_test_id("result-audio")
     expect(audio).to_be_attached(timeout=30_000)
     page.wait_for_function("a => a.readyState >= 1 && a.duration > 0", arg=audio.element_handle(), timeout=20_000)
+    assert_download_is_the_output(page, app_server, page.get_by_test_id("download"), audio)
+    expect(page.get_by_test_id("field-input")).to_have_value("Hello from the registry.")
 
 
 def test_transcription_run_shows_text(page, media_files):
@@ -182,13 +223,23 @@ def test_chat_streams_before_the_answer_ends(page, upstream):
 
 def test_embedding_run_shows_vectors_and_similarity(page):
     open_playground(page, "bge-small-en-v1-5")
-    page.get_by_test_id("field-input").fill("a cat sits\na kitten rests\nstock prices fell")
+    texts = ["How do I rotate an API key for my project?", "Where can I change my key?", "Stock prices fell today"]
+    page.get_by_test_id("field-input").fill("\n".join(texts))
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("result-dimensions")).to_have_text("3 vectors of 384 dimensions", timeout=30_000)
-    expect(page.get_by_test_id("similarity-table").locator("tbody tr")).to_have_count(3)
+    table = page.get_by_test_id("similarity-table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    # At 1280 px every column is on screen, none scrolled out of the panel.
+    frame = table.locator("xpath=..").bounding_box()
+    for row in table.locator("tbody tr").all():
+        last = row.locator("td").last.bounding_box()
+        assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1, (last, frame)
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    expect(table.locator("tbody th").first).to_contain_text("How do I rotate")
+    screenshot(page, "playground-embedding-desktop")
 
 
-def test_run_history_and_reload_into_the_form(page):
+def test_run_history_and_reload_into_the_form(page, app_server):
     open_playground(page, "qwen-image-edit")
     page.get_by_test_id("field-prompt").fill("a paper crane on a desk")
     page.get_by_test_id("run").click()
@@ -197,9 +248,30 @@ def test_run_history_and_reload_into_the_form(page):
     page.wait_for_url(re.compile(r"/qwen-image-edit/runs$"))
     first = page.get_by_test_id("run-row").first
     expect(first).to_contain_text("succeeded")
+    # The row's Download saves the run's image, and the log stays on screen.
+    name, body = download(page, first.get_by_role("link", name="Download"))
+    assert name.endswith(".png") and body == served(app_server, f"/media/{name}")
+    expect(first).to_be_visible()
     first.get_by_role("link").first.click()
     page.wait_for_url(re.compile(r"/runs\?run=[0-9a-f]+$"))
-    expect(page.get_by_test_id("selected-run")).to_contain_text("a paper crane on a desk")
+    run_id = page.url.rsplit("=", 1)[-1]
+    selected = page.get_by_test_id("selected-run")
+    expect(selected).to_contain_text("a paper crane on a desk")
+    assert_download_is_the_output(page, app_server, page.get_by_test_id("download-run"), selected.locator("img"))
+    # The run's JSON: the file saved is the record the server serves, and it is this run.
+    name, body = download(page, page.get_by_test_id("download-run-json"))
+    assert name == f"run-{run_id}.json"
+    assert body == served(app_server, f"/runs/{run_id}.json")
+    record = json.loads(body)
+    assert record["id"] == run_id and record["status"] == "succeeded"
+    assert record["inputs"]["prompt"] == "a paper crane on a desk"
+    assert record["output_url"] == selected.locator("img").get_attribute("src")
+    page.set_viewport_size({"width": 375, "height": 812})
+    expect(page.get_by_test_id("download-run-json")).to_be_in_viewport()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the request log overflows by {overflow}px on a phone"
+    screenshot(page, "request-log-run-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
     shared = page.url
     page.get_by_test_id("load-run").click()
     page.wait_for_url(re.compile(r"/qwen-image-edit\?run=[0-9a-f]+$"))
@@ -217,6 +289,9 @@ def test_no_upstream_key_says_what_is_missing(page, app_server):
         page.get_by_test_id("field-prompt").fill("anything")
         page.get_by_test_id("run").click()
         expect(page.get_by_test_id("run-error")).to_contain_text("No upstream API key")
+        # Said once: the run's error replaces the notice, which said the same thing.
+        expect(page.get_by_test_id("no-key-notice")).to_have_count(0)
+        screenshot(page, "playground-no-key-after-run")
         expect(page.get_by_test_id("run-error-link")).to_have_attribute("href", "/dashboard/developer-settings")
         expect(page.get_by_test_id("result-image")).to_have_count(0)
     finally:

@@ -126,6 +126,11 @@ CASES: list[tuple[str, str | bytes, str, int, str | None]] = [
      "model"),
     (EMBED, '{"model": "nope", "input": "x"}', JSON, 404, "model"),
     (SPEECH, '{"input": "hi", "response_format": "flac"}', JSON, 400, "response_format"),
+    # message orders the chat template refuses (found by schemathesis): two assistant turns at the end
+    (CHAT, '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a"}, '
+     '{"role": "assistant", "content": "b"}]}', JSON, 400, "messages"),
+    (CHAT, '{"stream": true, "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a"}, '
+     '{"role": "assistant", "content": "b"}]}', JSON, 400, "messages"),
 ]
 
 
