@@ -47,7 +47,7 @@ app.add_page(
     title=DetailState.page_title,
     on_load=[DetailState.on_load, PlaygroundState.on_load],
 )
-app.add_page(runs_page, route=routes.RUNS, title="Request logs · AI Model Registry", on_load=RunsState.on_load)
+app.add_page(runs_page, route=routes.RUNS, title=RunsState.page_title, on_load=RunsState.on_load)
 app.add_page(
     developer_page,
     route=routes.DEVELOPER_SETTINGS,

@@ -27,6 +27,10 @@ def back_link() -> rx.Component:
     )
 
 
+def _dot() -> rx.Component:
+    return rx.el.span("·", aria_hidden="true", class_name="mr-2")
+
+
 def model_header() -> rx.Component:
     return rx.el.div(
         back_link(),
@@ -40,10 +44,9 @@ def model_header() -> rx.Component:
         rx.el.p(DetailState.description, class_name="max-w-3xl text-slate-700", data_testid="model-description"),
         rx.el.div(
             rx.el.span(DetailState.provider, class_name="font-medium text-slate-900"),
-            rx.el.span("·"),
-            rx.el.span(DetailState.category),
-            rx.el.span("·"),
-            rx.el.span(DetailState.price, data_testid="detail-price"),
+            # Each dot travels with the fact after it, so a wrapped line never ends on a dot.
+            rx.el.span(_dot(), DetailState.category),
+            rx.el.span(_dot(), rx.el.span(DetailState.price, data_testid="detail-price")),
             class_name="flex flex-wrap items-center gap-2 text-sm text-slate-700",
         ),
         rx.el.div(rx.foreach(DetailState.capabilities, tag), class_name="flex flex-wrap gap-1"),

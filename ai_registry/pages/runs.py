@@ -29,7 +29,7 @@ def run_row(run: RunView) -> rx.Component:
     return rx.el.tr(
         rx.el.td(ReactRouterLink.create(run.created, to=run.open_url, class_name=LINK), class_name="py-2 pr-4 text-sm"),
         rx.el.td(status_badge(run.status), class_name="py-2 pr-4"),
-        rx.el.td(run.duration, class_name="py-2 pr-4 text-sm"),
+        rx.el.td(run.duration, class_name="hidden py-2 pr-4 text-sm sm:table-cell"),
         rx.el.td(run.cost, class_name="py-2 pr-4 text-sm"),
         rx.el.td(
             rx.el.div(
@@ -38,7 +38,7 @@ def run_row(run: RunView) -> rx.Component:
                     run.output_url != "",
                     download_link("Download", href=run.output_url + "?download=1", class_name=LINK),
                 ),
-                class_name="flex gap-3 text-sm",
+                class_name="flex flex-wrap gap-x-3 gap-y-1 text-sm",
             ),
             class_name="py-2",
         ),
@@ -120,17 +120,22 @@ def runs_page() -> rx.Component:
                         rx.el.table(
                             rx.el.thead(
                                 rx.el.tr(
+                                    # On a phone the duration column gives way, so every row's
+                                    # links fit on screen (the selected run still shows it).
                                     *[
-                                        rx.el.th(
-                                            h,
-                                            class_name=TH,
+                                        rx.el.th(h, class_name=TH + extra)
+                                        for h, extra in (
+                                            ("When", ""),
+                                            ("Status", ""),
+                                            ("Duration", " hidden sm:table-cell"),
+                                            ("Cost", ""),
+                                            ("", ""),
                                         )
-                                        for h in ("When", "Status", "Duration", "Cost", "")
                                     ]
                                 )
                             ),
                             rx.el.tbody(rx.foreach(RunsState.runs, run_row)),
-                            class_name="w-full min-w-[36rem]",
+                            class_name="w-full",
                         ),
                         class_name="overflow-x-auto",
                     ),

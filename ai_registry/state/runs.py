@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+from typing import Any
 
 import reflex as rx
 
@@ -69,6 +71,14 @@ def run_view(row, *, full: bool = False) -> RunView:
     )
 
 
+def _load_runs(model_slug: str, run_id: str) -> tuple[list[RunView], Any]:
+    """The model's latest runs as views, and the run `run_id` names (None when there is none)."""
+    with session_scope() as session:
+        views = [run_view(r) for r in run_store.list_runs(session=session, model_slug=model_slug, limit=100)]
+        row = run_store.get_run(session=session, run_id=run_id) if run_id else None
+    return views, row
+
+
 class RunsState(rx.State):
     model_slug: str = ""
     model_name: str = ""
@@ -81,17 +91,21 @@ class RunsState(rx.State):
     def model_url(self) -> str:
         return routes.model_url(self.model_slug) if self.model_slug else routes.BROWSE
 
+    @rx.var
+    def page_title(self) -> str:
+        """The browser tab's title names the model whose runs these are."""
+        return f"Request logs: {self.model_name} · {routes.APP_NAME}" if self.model_name else routes.APP_NAME
+
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         parts = self.router.url.path.rstrip("/").split("/")
         self.model_slug = parts[-2] if len(parts) >= 2 else ""
         model = find_model(self.model_slug)
         self.found = model is not None
         self.model_name = model.name if model else ""
         run_id = self.router.url.query_parameters.get("run", "")
-        with session_scope() as session:
-            rows = run_store.list_runs(session=session, model_slug=self.model_slug, limit=100)
-            self.runs = [run_view(r) for r in rows]
-            row = run_store.get_run(session=session, run_id=run_id) if run_id else None
+        # Database reads off the event loop, so other users' clicks never wait for them.
+        runs, row = await asyncio.to_thread(_load_runs, self.model_slug, run_id)
+        self.runs = runs
         self.selected = run_view(row, full=True) if row is not None and row.model_slug == self.model_slug else RunView()
         self.missing_run = run_id if run_id and row is None else ""

@@ -271,6 +271,12 @@ def test_run_history_and_reload_into_the_form(page, app_server):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the request log overflows by {overflow}px on a phone"
     screenshot(page, "request-log-run-375")
+    # Every row's links are on a phone's screen, not scrolled out sideways; the tab names the model.
+    row_download = page.get_by_test_id("run-row").first.get_by_role("link", name="Download")
+    row_download.scroll_into_view_if_needed()
+    box = row_download.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.title() == "Request logs: Qwen Image Edit · AI Model Registry"
     page.set_viewport_size({"width": 1280, "height": 900})
     shared = page.url
     page.get_by_test_id("load-run").click()
