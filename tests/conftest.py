@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.services import postgres_server, redis_server  # noqa: F401  (session fixtures)
+
 # Settings a developer's shell may carry that would point a test at a real upstream or database.
 _UPSTREAM_VARIABLES = ("AINATIVE_API_BASE", "AINATIVE_API_KEY", "AINATIVE_API_PREFIX", "DATABASE_URL")
 
