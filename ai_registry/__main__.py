@@ -1,4 +1,4 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | engine`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,13 @@ def _cmd_thumbnails(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_engine(args: argparse.Namespace) -> int:
+    from ai_registry.local.service import serve_engine
+
+    serve_engine(host=args.host, port=args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ai_registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("thumbnails", help="regenerate the local models' thumbnails").set_defaults(
         func=_cmd_thumbnails
     )
+    engine = sub.add_parser("engine", help="serve the local models' OpenAI-compatible routes on their own port")
+    engine.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+    engine.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    engine.set_defaults(func=_cmd_engine)
     args = parser.parse_args(argv)
     return args.func(args)
 

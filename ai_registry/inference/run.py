@@ -186,7 +186,7 @@ async def run_model(
                 web=transports.web_fetch(),
                 api_key=api_key,
                 timeout_s=timeout,
-                transport_note="in-process (local engine)" if local else None,
+                transport_note=transports.local_note() if local else None,
             )
             decoder = Decoder(
                 kind=kind,
