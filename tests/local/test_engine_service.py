@@ -111,6 +111,7 @@ async def test_an_engine_service_that_is_down_is_a_clear_failure(monkeypatch: py
     result = await run_model(minilm(), {"input": "hello"}, run_id="svc-down")
     assert result.status == "failed" and result.error is not None
     assert "Could not reach http://127.0.0.1:" in result.error.message
+    assert "AI_REGISTRY_ENGINE_URL" in result.error.hint
 
 
 def test_the_embedded_default_stays_in_process(tmp_path: Path) -> None:
