@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
 START_TIMEOUT_S = 60.0
@@ -113,8 +114,6 @@ class PostgresServer:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
     def _admin(self, sql: str) -> None:
-        import psycopg
-
         with psycopg.connect(
             host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True, connect_timeout=10
         ) as connection:
@@ -141,8 +140,6 @@ class PostgresServer:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def accepts_connections(self) -> bool:
-        import psycopg
-
         try:
             with psycopg.connect(
                 host=self.host, port=self.port, user=self.user, dbname="postgres", connect_timeout=2
