@@ -18,7 +18,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test setup setup-test migrate lint bench clean
+.PHONY: run test setup setup-test test-services migrate lint bench clean
 
 run: setup migrate
 	exec $(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
@@ -28,7 +28,7 @@ test: setup-test
 
 setup: $(VENV)/.installed $(BUN)
 
-setup-test: setup $(VENV)/.installed-test .tools/.chromium $(AXE)
+setup-test: setup $(VENV)/.installed-test .tools/.chromium $(AXE) test-services
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ $(AXE): | $(BUN)
 .tools/.chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 	@mkdir -p .tools && command -v chromium > $@
+
+# Debian's PostgreSQL and Redis, only when their binaries are missing: the tests start their own
+# servers on loopback in temporary folders (tests/support/services.py). Debian keeps PostgreSQL's
+# binaries in /usr/lib/postgresql/<version>/bin, off the PATH.
+test-services:
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
+		&& command -v redis-server >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql redis-server; }
 
 migrate: setup
 	$(PY) -m ai_registry migrate

@@ -1,4 +1,4 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine`."""
 
 from __future__ import annotations
 
@@ -75,6 +75,13 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_engine(args: argparse.Namespace) -> int:
+    from ai_registry.local.service import serve_engine
+
+    serve_engine(host=args.host, port=args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ai_registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     prune.add_argument("--media-only", action="store_true", help="delete the files, keep the runs' rows")
     prune.add_argument("--dry-run", action="store_true", help="print what would be removed, remove nothing")
     prune.set_defaults(func=_cmd_prune)
+    engine = sub.add_parser("engine", help="serve the local models' OpenAI-compatible routes on their own port")
+    engine.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+    engine.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    engine.set_defaults(func=_cmd_engine)
     args = parser.parse_args(argv)
     return args.func(args)
 

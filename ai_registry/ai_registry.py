@@ -7,6 +7,7 @@ import reflex as rx
 from ai_registry import routes
 from ai_registry.backend import build_backend, limit_uploads, serve_pages_without_slash
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
+from ai_registry.inference.interrupted import interrupted_runs_on_start
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
@@ -26,6 +27,8 @@ app = rx.App(
         rx.el.script(THUMBNAIL_FALLBACK_SCRIPT),
     ],
 )
+# Runs in flight when a previous server process died are marked interrupted before serving.
+app.register_lifespan_task(interrupted_runs_on_start)
 
 
 def root_redirect() -> rx.Component:

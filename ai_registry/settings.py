@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Open sign-up: off while empty; `example.com,example.org` lets those exact domains register.
     signup_domains: Annotated[tuple[str, ...], NoDecode] = ()
     signup_role: Literal["member", "viewer"] = "member"
+    # The local engine as its own service (`python -m ai_registry engine`): its base URL, without
+    # `/v1`. Unset: the engine runs in this process. The key is a secret shared with the engine.
+    engine_url: str | None = None
+    engine_key: SecretStr | None = None
 
     @field_validator("signup_domains", mode="before")
     @classmethod

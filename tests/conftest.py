@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.services import postgres_server, redis_server  # noqa: F401  (session fixtures)
+
 # Settings a developer's shell may carry that would point a test at a real upstream or database.
 _UPSTREAM_VARIABLES = ("AINATIVE_API_BASE", "AINATIVE_API_KEY", "AINATIVE_API_PREFIX", "DATABASE_URL")
 
@@ -39,8 +41,51 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     clear_process_caches()
 
 
+# Tests under these folders that use a database run on SQLite and on a real PostgreSQL.
+_BOTH_DATABASES = ("tests/store/", "tests/identity/", "tests/inference/test_interrupted_runs.py")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`database` is `sqlite` and `postgresql` for the store and identity tests (unless marked
+    `sqlite_only`: they read the SQLite file itself); other tests use SQLite alone."""
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    where = metafunc.definition.path.resolve().relative_to(_ROOT).as_posix()
+    if where.startswith(_BOTH_DATABASES):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def migrated_db(isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def database(request: pytest.FixtureRequest, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """`sqlite` (the data folder's file, the default) or `postgresql`: a fresh, empty database on the
+    session's PostgreSQL server, given to the app through `DATABASE_URL` and dropped afterwards."""
+    backend = getattr(request, "param", "sqlite")
+    if backend != "postgresql":
+        yield backend
+        return
+    server = request.getfixturevalue("postgres_server")
+    # A test that wants a migrated database gets a copy of one migrated once per session (quick).
+    name = server.migrated_database() if "migrated_db" in request.fixturenames else server.create_database()
+    monkeypatch.setenv("DATABASE_URL", server.url(name))
+    clear_process_caches()
+    yield backend
+    from ai_registry.store.db import get_engine
+
+    get_engine().dispose()
+    server.drop_database(name)
+
+
+@pytest.fixture
+def database_url(database: str) -> str:
+    """The URL the app uses for this test's database."""
+    from ai_registry.settings import get_settings
+
+    return get_settings().sqlalchemy_url
+
+
+@pytest.fixture
+def migrated_db(database: str, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The per-test database at the latest migration; run from the data folder so no `.env` leaks in."""
     from ai_registry.store.migrate import upgrade
 

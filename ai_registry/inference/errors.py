@@ -223,12 +223,18 @@ def timeout_error(seconds: float) -> RunError:
     )
 
 
-def unreachable_error(url: str, reason: str = "connection refused") -> RunError:
+def unreachable_error(url: str, reason: str = "connection refused", *, engine: bool = False) -> RunError:
+    """`engine`: the URL is the local engine's own service (`AI_REGISTRY_ENGINE_URL`), not the upstream."""
     parts = urlsplit(url)
     where = f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    hint = (
+        "Check AI_REGISTRY_ENGINE_URL and that `python -m ai_registry engine` is running there."
+        if engine
+        else "Check AINATIVE_API_BASE and that the upstream is up and reachable from this server."
+    )
     return RunError(
         f"Could not reach {where} ({reason}).",
-        hint="Check AINATIVE_API_BASE and that the upstream is up and reachable from this server.",
+        hint=hint,
         kind="unreachable",
     )
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ai_registry.inference.interrupted import this_process
 from ai_registry.inference.result import RunResult
 from ai_registry.store.db import session_scope
 from ai_registry.store.runs import create_run, finish_run
@@ -22,12 +23,13 @@ def inputs_for_log(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def record_started(*, run_id: str, model_slug: str, values: Mapping[str, Any]) -> None:
-    """Store the run as running, with its inputs."""
+    """Store the run as running, with its inputs and the process executing it."""
     inputs = inputs_for_log(values)
+    worker = this_process().text
 
     def create() -> None:
         with session_scope() as session:
-            create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs)
+            create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs, worker=worker)
 
     try:
         await asyncio.to_thread(create)

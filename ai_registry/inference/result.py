@@ -14,7 +14,7 @@ from ai_registry.kinds import OutputKind
 class RunResult:
     """What one run produced. No media bytes: outputs are files under `data_dir/media`, served by URL."""
 
-    status: str  # "succeeded" | "failed" | "cancelled"
+    status: str  # "succeeded" | "failed" | "cancelled" (a stored run may also be "interrupted")
     output_kind: OutputKind
     run_id: str = ""
     output_path: str | None = None

@@ -72,12 +72,14 @@ async def _send(client: httpx.AsyncClient, outgoing: Outgoing, decoder: Decoder,
     except httpx.TimeoutException:
         raise CallFailed(errors.timeout_error(timeout_s)) from None
     except httpx.ConnectError as exc:
-        raise CallFailed(errors.unreachable_error(outgoing.url, _connect_reason(exc))) from None
+        engine = is_local(outgoing.model)
+        raise CallFailed(errors.unreachable_error(outgoing.url, _connect_reason(exc), engine=engine)) from None
     except httpx.RemoteProtocolError:
         reason = "the connection closed before a complete answer"
         raise CallFailed(errors.bad_response_error(reason, decoder.status)) from None
     except httpx.HTTPError as exc:
-        raise CallFailed(errors.unreachable_error(outgoing.url, f"{type(exc).__name__}: {exc}")) from None
+        reason, engine = f"{type(exc).__name__}: {exc}", is_local(outgoing.model)
+        raise CallFailed(errors.unreachable_error(outgoing.url, reason, engine=engine)) from None
     finally:
         outgoing.close()
 
@@ -197,7 +199,7 @@ async def run_model(
                 web=transports.web_fetch(),
                 api_key=api_key,
                 timeout_s=timeout,
-                transport_note="in-process (local engine)" if local else None,
+                transport_note=transports.local_note() if local else None,
             )
             decoder = Decoder(
                 kind=kind,

@@ -46,12 +46,23 @@ class TransportFactory:
         """The version prefix of the model's routes: the engine's `/v1`, else the upstream's setting."""
         return LOCAL_PREFIX if is_local(model) else get_settings().api_prefix
 
+    def local_base_url(self) -> str:
+        """Where local models' routes live: the engine service (`AI_REGISTRY_ENGINE_URL`) or this process."""
+        if self.local is None and (engine_url := get_settings().engine_url):
+            return engine_url.rstrip("/")
+        return LOCAL_BASE_URL
+
+    def local_note(self) -> str:
+        """How a local run reached the engine, for its request log."""
+        base = self.local_base_url()
+        return "in-process (local engine)" if base == LOCAL_BASE_URL else f"local engine service at {base}"
+
     def url(self, model: UnifiedAIModel, path: str) -> str:
         """The absolute URL of `path` for the model's backend."""
         if path.startswith(("http://", "https://")):
             return path
         if is_local(model):
-            return LOCAL_BASE_URL + path
+            return self.local_base_url() + path
         settings = get_settings()
         return (settings.api_base or settings.public_api_base).rstrip("/") + path
 
@@ -68,7 +79,13 @@ class TransportFactory:
         self, model: UnifiedAIModel, *, client: httpx.AsyncClient | None = None
     ) -> AsyncIterator[httpx.AsyncClient]:
         """A client for the model's backend; an injected `client` serves remote models and stays open."""
-        if is_local(model):
+        if is_local(model) and (base := self.local_base_url()) != LOCAL_BASE_URL:
+            # The engine as its own service: over the network, with the key it shares with the web app.
+            key = get_settings().engine_key
+            headers = {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
+            async with httpx.AsyncClient(base_url=base, headers=headers, trust_env=False) as owned:
+                yield owned
+        elif is_local(model):
             async with httpx.AsyncClient(transport=self._local_transport(), base_url=LOCAL_BASE_URL) as owned:
                 yield owned
         elif client is not None:

@@ -13,13 +13,16 @@ from ai_registry.state.runs import RunsState, RunView
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
 
 
-def status_badge(status) -> rx.Component:
+def status_badge(status, test_id: str) -> rx.Component:
+    """A run's status; failed and interrupted runs (their process stopped) alike in red."""
     return rx.el.span(
         status,
+        data_testid=test_id,
         class_name=rx.match(
             status,
             ("succeeded", "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900"),
             ("failed", "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900"),
+            ("interrupted", "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900"),
             "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-800",
         ),
     )
@@ -28,7 +31,7 @@ def status_badge(status) -> rx.Component:
 def run_row(run: RunView) -> rx.Component:
     return rx.el.tr(
         rx.el.td(ReactRouterLink.create(run.created, to=run.open_url, class_name=LINK), class_name="py-2 pr-4 text-sm"),
-        rx.el.td(status_badge(run.status), class_name="py-2 pr-4"),
+        rx.el.td(status_badge(run.status, "run-row-status"), class_name="py-2 pr-4"),
         rx.el.td(run.duration, class_name="hidden py-2 pr-4 text-sm sm:table-cell"),
         rx.el.td(run.cost, class_name="py-2 pr-4 text-sm"),
         rx.el.td(
@@ -54,11 +57,14 @@ def selected_run() -> rx.Component:
         rx.el.section(
             rx.el.div(
                 rx.el.h2("Run ", rx.el.code(run.id, class_name="text-sm"), class_name="text-lg font-semibold"),
-                status_badge(run.status),
+                status_badge(run.status, "selected-run-status"),
                 class_name="flex flex-wrap items-center gap-2",
             ),
             rx.el.p(run.created, " · ", run.duration, " · ", run.cost, class_name="text-sm text-slate-700"),
-            rx.cond(run.error != "", rx.el.p(run.error, role="alert", class_name="text-sm text-red-800")),
+            rx.cond(
+                run.error != "",
+                rx.el.p(run.error, role="alert", data_testid="selected-run-error", class_name="text-sm text-red-800"),
+            ),
             media_view(
                 run.output_kind,
                 run.output_url,

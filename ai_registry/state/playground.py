@@ -51,6 +51,12 @@ def _stored_run(run_id: str) -> Any:
         return run_store.get_run(session=session, run_id=run_id)
 
 
+def _run_stopped(run_id: str) -> bool:
+    """Whether the stored run is over (finished, or interrupted when its server process stopped)."""
+    row = _stored_run(run_id)
+    return row is not None and row.status != "running"
+
+
 class PlaygroundState(KindHooks, rx.State):
     """Inputs, validation, the run in flight and its result, for every kind."""
 
@@ -139,6 +145,11 @@ class PlaygroundState(KindHooks, rx.State):
     async def on_load(self):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         run_id = self.router.url.query_parameters.get("run", "")
+        if self.running and self.run_id and await asyncio.to_thread(_run_stopped, self.run_id):
+            # A run this tab still shows in flight is over: its process died, or it ended meanwhile.
+            self.running = False
+            if slug == self.model_slug:
+                await (await self._kind_state())._load_run(self.run_id)
         if slug != self.model_slug:
             await self._setup(slug)
         elif (model := self._model()) is not None:

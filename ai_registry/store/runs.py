@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from ai_registry.store.tables import Run
 
 MEDIA_URL_PREFIX = "/media/"
 THUMBNAIL_KINDS = ("image", "video")
-STATUSES = ("running", "succeeded", "failed", "cancelled")
+STATUSES = ("running", "succeeded", "failed", "cancelled", "interrupted")
 
 
 def output_url(run: Run) -> str | None:
@@ -54,13 +54,16 @@ def run_record(run: Run) -> dict[str, Any]:
     }
 
 
-def create_run(*, session: Session, run_id: str, model_slug: str, inputs: Mapping[str, Any]) -> Run:
-    """A new run in the `running` state with the form values it was started with."""
+def create_run(
+    *, session: Session, run_id: str, model_slug: str, inputs: Mapping[str, Any], worker: str | None = None
+) -> Run:
+    """A new run in the `running` state with the form values it was started with, executed by `worker`."""
     run = Run(
         id=run_id,
         model_slug=model_slug,
         status="running",
         inputs_json=json.dumps(dict(inputs), ensure_ascii=False, default=str),
+        worker=worker,
     )
     session.add(run)
     session.flush()
@@ -101,6 +104,22 @@ def finish_run(*, session: Session, run_id: str, result: Any) -> Run | None:
     session.add(run)
     session.flush()
     return run
+
+
+def running_runs(*, session: Session) -> list[Run]:
+    """Every run still marked `running`, oldest first."""
+    return list(session.exec(select(Run).where(Run.status == "running").order_by(Run.created_at, Run.id)))
+
+
+def interrupt_run(*, session: Session, run_id: str, reason: str) -> bool:
+    """Mark a `running` run `interrupted` with `reason`; False when it is no longer running (or gone)."""
+    result = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status == "running")
+        .values(status="interrupted", error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def get_run(*, session: Session, run_id: str) -> Run | None:

@@ -78,7 +78,8 @@ class Run(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     model_slug: str = Field(index=True, max_length=300)
-    status: str = Field(default="running", max_length=20)  # running | succeeded | failed | cancelled
+    # running | succeeded | failed | cancelled | interrupted (its process stopped before it finished)
+    status: str = Field(default="running", max_length=20)
     inputs_json: str = "{}"
     request_json: str | None = None
     response_json: str | None = None
@@ -88,6 +89,9 @@ class Run(SQLModel, table=True):
     cost_usd: float | None = None
     duration_ms: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # The process executing the run, `host:pid:start` (see inference/interrupted.py), so that a run
+    # left `running` by a process that died can be told apart from one still in flight.
+    worker: str | None = Field(default=None, max_length=300)
 
 
 # -- identity: people, their sign-in sessions, invites, throttling and the audit log ---------------------

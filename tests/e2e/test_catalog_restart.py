@@ -52,7 +52,9 @@ def test_a_removed_upstream_stops_feeding_the_gallery_and_the_run_price(browser,
             stop_app(first)
         assert upstream.requests_to("/public/ai-registry/models")
 
-    second = start_app(upstream_url=None, upstream_key=None, data_dir=data_dir, log_path=ARTIFACTS / "restart-second.log")
+    second = start_app(
+        upstream_url=None, upstream_key=None, data_dir=data_dir, log_path=ARTIFACTS / "restart-second.log"
+    )
     try:
         context, page = open_page(browser, second.url)
         page.goto(GALLERY)

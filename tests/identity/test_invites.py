@@ -32,6 +32,7 @@ def emails(session: Session) -> list[str]:
     return [u.email for u in list_users(session=session)]
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_accepting_an_invite_creates_the_account_with_its_role(db: Session, admin: User, migrated_db: Path) -> None:
     invite, raw = create_invite(session=db, actor=admin, role="viewer")
     db.commit()

@@ -23,6 +23,7 @@ from ai_registry.store.user_sessions import list_user_sessions
 from tests.identity.conftest import make_user
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_holds_only_the_tokens_hash(db: Session, member: User, migrated_db: Path) -> None:
     row, raw = create_session(session=db, user=member, address="192.0.2.7", user_agent="Firefox/140")
     db.commit()

@@ -41,12 +41,14 @@ def database_bytes(data_dir: Path) -> bytes:
     return b"".join(p.read_bytes() for p in data_dir.glob("registry.db*"))
 
 
-def stored_value(data_dir: Path) -> str | None:
-    with sqlite3.connect(data_dir / "registry.db") as connection:
-        row = connection.execute("SELECT value FROM app_setting WHERE key = ?", (UPSTREAM_API_KEY,)).fetchone()
-    return row[0] if row else None
+def stored_value(_data_dir: Path) -> str | None:
+    """The stored value as it stands in the database (SQLite or PostgreSQL), not decrypted."""
+    with session_scope() as session:
+        row = session.get(AppSetting, UPSTREAM_API_KEY)
+    return row.value if row else None
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_file_holds_no_upstream_key_in_clear(db: Session, admin: User, migrated_db: Path) -> None:
     set_upstream_key(session=db, value=f"  {SECRET} ", actor=admin, address="192.0.2.8")
     db.commit()
@@ -90,6 +92,7 @@ def test_data_folder_key_file_and_database_are_private(
     assert not list(migrated_db.glob(".secret-*"))  # no temporary file is left behind
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_a_plain_value_from_an_older_version_is_encrypted_on_first_read(migrated_db: Path) -> None:
     with sqlite3.connect(migrated_db / "registry.db") as connection:
         connection.execute(
@@ -151,6 +154,7 @@ def test_a_damaged_key_file_is_reported(migrated_db: Path) -> None:
         set_upstream_key(session=session, value=SECRET)
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_e2e_helper_writes_the_key_as_the_app_would(migrated_db: Path) -> None:
     set_upstream_key_like_the_e2e_tests(migrated_db, SECRET)
     assert SECRET.encode() not in database_bytes(migrated_db)

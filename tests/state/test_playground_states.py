@@ -127,3 +127,27 @@ async def test_set_value_validates_through_the_kind() -> None:
     assert "width" in base.errors
     await base.set_value("width", "512")
     assert "width" not in base.errors and base.price_text
+
+
+async def test_a_tab_following_a_run_its_process_left_stops_showing_it_in_flight() -> None:
+    """A reloaded tab whose state still says a run is in flight (state kept in Redis, or a worker
+    restarted) shows the stored outcome once the run was marked interrupted."""
+    from reflex.istate.data import ReflexURL, RouterData
+
+    from ai_registry.inference.interrupted import interrupted_reason, mark_interrupted_runs
+    from ai_registry.store.db import session_scope
+    from ai_registry.store.runs import create_run
+    from tests.inference.test_interrupted_runs import a_dead_process
+
+    dead = a_dead_process()
+    with session_scope() as session:
+        create_run(session=session, run_id="left", model_slug="qwen-image-edit", inputs={}, worker=dead.text)
+    base, _ = await open_model("qwen-image-edit")
+    base.running, base.run_id = True, "left"
+    base.router = RouterData(url=ReflexURL("http://127.0.0.1/dashboard/ai-settings/qwen-image-edit"))
+    await base.on_load()
+    assert base.running  # the run is still `running` in the store: the tab keeps following it
+    assert mark_interrupted_runs() == ["left"]
+    await base.on_load()
+    assert not base.running
+    assert (base.status, base.error) == ("interrupted", interrupted_reason(dead))

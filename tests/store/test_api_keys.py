@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from ai_registry.settings import get_settings
 from ai_registry.store.api_keys import (
@@ -32,8 +32,7 @@ from ai_registry.store.db import get_engine, session_scope
 
 
 @pytest.fixture
-def session(isolated_data_dir: Path) -> Iterator[Session]:
-    SQLModel.metadata.create_all(get_engine())
+def session(migrated_db: Path) -> Iterator[Session]:
     with session_scope() as s:
         yield s
 
@@ -44,6 +43,7 @@ def test_the_database_lives_in_the_test_data_dir(isolated_data_dir: Path) -> Non
     assert isolated_data_dir.is_dir()
 
 
+@pytest.mark.sqlite_only
 def test_create_returns_the_full_key_once_and_stores_only_its_hash(
     session: Session, isolated_data_dir: Path
 ) -> None:

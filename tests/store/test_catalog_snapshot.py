@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from ai_registry.aggregator.runtime import store_snapshot
 from ai_registry.aggregator.service import CatalogSnapshot, SourceStatus
@@ -21,13 +21,13 @@ from ai_registry.store.catalog_snapshot import (
     save_catalog,
     save_source_statuses,
 )
-from ai_registry.store.db import get_engine, session_scope
+from ai_registry.store.db import session_scope
 from ai_registry.store.tables import CatalogModelRow, SourceStatusRow
 
 
 @pytest.fixture
-def db(isolated_data_dir: Path) -> None:
-    SQLModel.metadata.create_all(get_engine())
+def db(migrated_db: Path) -> None:
+    """The real migrations, on SQLite and on PostgreSQL."""
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Alembic on a temporary SQLite file: up, down, up again, and the schema matches the models."""
+"""Alembic on a temporary SQLite file and a fresh PostgreSQL database: up, down, up again, and the
+schema matches the models."""
 
 from __future__ import annotations
 
@@ -46,8 +47,9 @@ def current_revision(url: str) -> str | None:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'migrations.db'}"
+def url(database: str, database_url: str, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or a fresh PostgreSQL database."""
+    return database_url if database == "postgresql" else f"sqlite:///{tmp_path / 'migrations.db'}"
 
 
 def test_one_head_and_a_linear_history() -> None:

@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from ai_registry.inference.errors import RunError
 from ai_registry.store.db import session_scope
-from ai_registry.store.migrate import upgrade
 from ai_registry.store.runs import (
     create_run,
     finish_run,
@@ -43,9 +42,8 @@ class Result:
 
 
 @pytest.fixture
-def session(isolated_data_dir: Path) -> Iterator[Session]:
-    upgrade()  # the real migrations, so the run table is the one production has
-    with session_scope() as s:
+def session(migrated_db: Path) -> Iterator[Session]:
+    with session_scope() as s:  # the real migrations, so the run table is the one production has
         yield s
 
 

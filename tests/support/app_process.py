@@ -120,7 +120,8 @@ def start_app(
         process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod",
-                "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info",
+                "--frontend-port", str(port), "--backend-port", str(port), "--backend-host", "127.0.0.1",
+                "--loglevel", "info",
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
