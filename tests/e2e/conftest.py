@@ -89,3 +89,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def copy_and_read(page, button) -> str:
+    """Click a Copy button as a person does and return what then lands on the clipboard.
+
+    The clipboard is emptied first, and read back once the browser's asynchronous write has landed
+    (at most 5 s), so a stale clipboard or a read racing the write cannot pass or fail the test.
+    """
+    page.evaluate("() => navigator.clipboard.writeText('')")
+    button.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).length > 0", timeout=5_000)
+    return page.evaluate("() => navigator.clipboard.readText()")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ai_registry.catalog.builtin import load_builtin_catalog
-from tests.e2e.conftest import UPSTREAM_KEY, screenshot
+from tests.e2e.conftest import UPSTREAM_KEY, copy_and_read, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -92,9 +92,8 @@ def test_api_tab_formats_and_copy(page):
     expect(code).to_contain_text("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
     expect(code).to_contain_text("Authorization: Bearer YOUR_API_KEY")
     expect(code).to_contain_text('"num_inference_steps": 40')
-    page.get_by_test_id("copy-code").click()
+    clipboard = copy_and_read(page, page.get_by_test_id("copy-code"))
     expect(page.get_by_test_id("copy-code")).to_have_text("Copied")
-    clipboard = page.evaluate("navigator.clipboard.readText()")
     assert clipboard == code.inner_text().strip("\n") or clipboard.strip() == code.inner_text().strip()
     # Issue 10: comment lines saying where the key comes from come first, then the command.
     assert clipboard.startswith("# YOUR_API_KEY: an AINative API key")

@@ -9,7 +9,14 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, UPSTREAM_KEY, VIEWPORTS, screenshot, set_upstream_key
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    UPSTREAM_KEY,
+    VIEWPORTS,
+    copy_and_read,
+    screenshot,
+    set_upstream_key,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -60,9 +67,8 @@ def test_api_key_is_shown_once_listed_and_revoked(page):
     assert re.fullmatch(r"air_[A-Za-z0-9_-]{40,}", raw), raw
     expect(page.get_by_test_id("key-name-input")).to_have_value("")
 
-    page.get_by_test_id("copy-new-key").click()
+    assert copy_and_read(page, page.get_by_test_id("copy-new-key")) == raw
     expect(page.get_by_test_id("copy-new-key")).to_have_text("Copied")
-    assert page.evaluate("navigator.clipboard.readText()") == raw
 
     row = key_row(page, "e2e script")
     expect(row.get_by_test_id("key-prefix")).to_have_text(raw[:10] + "…")

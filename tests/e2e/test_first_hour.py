@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, copy_and_read
 from tests.support.contract_server import Fault
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +23,6 @@ SETTINGS = "/dashboard/developer-settings"
 def open_model(page, slug: str, query: str = "") -> None:
     page.goto(f"{BASE}/{slug}{query}")
     page.wait_for_load_state("networkidle")
-
-
-def clipboard(page) -> str:
-    return page.evaluate("() => navigator.clipboard.readText()")
 
 
 def shot(page, name: str) -> None:
@@ -52,9 +48,8 @@ def test_copied_local_speech_snippet_writes_a_wav(page, app_server, tmp_path: Pa
     line = page.get_by_test_id("key-line")
     expect(line).to_contain_text("an API key of this server")
     expect(line.get_by_role("link")).to_have_attribute("href", "/dashboard/developer-settings#api-keys-section")
-    page.get_by_test_id("copy-code").click()
+    code = copy_and_read(page, page.get_by_test_id("copy-code"))
     expect(page.get_by_test_id("copy-code")).to_contain_text("Copied")
-    code = clipboard(page)
     assert code.startswith("# YOUR_API_KEY: an API key of this server") and "-o speech.wav" in code
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     done = subprocess.run(
@@ -129,9 +124,8 @@ def test_chat_enter_sends_shift_enter_breaks_copy_and_usage(page):
     expect(usage).to_have_text(
         re.compile(r"^\d+ prompt tokens · \d+ completion tokens · first token \d+\.\d\d s · \d+\.\d tokens/s$")
     )
-    answer.get_by_test_id("copy-answer").click()
     text = answer.locator("p").last.inner_text()
-    assert clipboard(page) == text and text.strip()
+    assert copy_and_read(page, answer.get_by_test_id("copy-answer")) == text and text.strip()
     page.get_by_text("JSON response").click()
     expect(page.get_by_test_id("response-json")).to_contain_text('"completion_tokens"')
     shot(page, "first-hour-chat-answered-1280")
