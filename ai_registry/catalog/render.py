@@ -21,6 +21,14 @@ _ATTRIBUTES = {
 }
 
 
+# Code blocks and tables scroll sideways when wide: each is a named, focusable region, so a keyboard
+# reaches it and scrolls it (WCAG 2.1.1). Set by the sanitizer itself, after cleaning.
+_SCROLLABLE = {
+    "pre": {"tabindex": "0", "role": "group", "aria-label": "Code"},
+    "table": {"tabindex": "0", "role": "group", "aria-label": "Table"},
+}
+
+
 def sanitize_html(html: str) -> str:
     """Keep structure and links; drop scripts, event handlers, styles and `javascript:` URLs (Ammonia)."""
     return nh3.clean(
@@ -29,6 +37,7 @@ def sanitize_html(html: str) -> str:
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values=_SCROLLABLE,
     )
 
 

@@ -19,7 +19,9 @@ CSS_CLASS = "snippet-code"
 def highlight_html(code: str, fmt: str, *, css_class: str = CSS_CLASS) -> str:
     """`code` as highlighted HTML (`<div class="snippet-code"><pre>...`); the text itself is escaped."""
     lexer = _LEXERS.get(fmt, BashLexer)()
-    return highlight(code, lexer, HtmlFormatter(cssclass=css_class))
+    html = highlight(code, lexer, HtmlFormatter(cssclass=css_class))
+    # A long line scrolls the block sideways: it is a named, focusable region a keyboard can scroll.
+    return html.replace("<pre>", '<pre tabindex="0" role="group" aria-label="Code">', 1)
 
 
 def highlight_css(style: str = "github-dark", *, css_class: str = CSS_CLASS) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.inline import A
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
@@ -21,8 +22,10 @@ def nav_link(*children, href: str) -> rx.Component:
 def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
     """Every page: a top bar with the product name and the two sections, then the content."""
     return rx.el.div(
-        rx.el.a("Skip to content", href="#main", class_name="sr-only focus:not-sr-only focus:p-2"),
         rx.el.header(
+            # Inside the banner landmark, and a plain anchor (rx.el.a is React Router's Link), so the
+            # browser itself moves to #main.
+            A.create("Skip to content", href="#main", class_name="sr-only focus:not-sr-only focus:p-2"),
             rx.el.div(
                 ReactRouterLink.create(
                     rx.icon("boxes", size=20, class_name="text-indigo-600"),

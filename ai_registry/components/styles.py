@@ -13,3 +13,9 @@ BUTTON_SECONDARY = (
     f"text-sm font-medium text-slate-800 hover:bg-slate-100 disabled:opacity-50 {FOCUS}"
 )
 LINK = f"font-medium text-indigo-700 hover:underline {FOCUS}"
+
+
+def scroll_region(label: str) -> dict[str, object]:
+    """Props for a box that may scroll (code, JSON, a wide table): a named region the keyboard can
+    reach, with a visible focus ring, so its hidden part can be scrolled into view (WCAG 2.1.1)."""
+    return {"tab_index": 0, "role": "group", "aria_label": label}

@@ -9,7 +9,7 @@ from ai_registry import routes
 from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
 from ai_registry.components.layout import page_shell
 from ai_registry.components.provenance import provenance_panel
-from ai_registry.components.styles import FOCUS
+from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -103,7 +103,8 @@ def parameters_table() -> rx.Component:
             rx.el.tbody(rx.foreach(DetailState.parameters, parameter_row)),
             class_name="w-full min-w-[40rem]",
         ),
-        class_name="overflow-x-auto",
+        class_name=f"overflow-x-auto {FOCUS}",
+        **scroll_region("Parameters"),
     )
 
 
@@ -195,7 +196,8 @@ def api_panel() -> rx.Component:
                 class_name="flex flex-wrap items-center justify-between gap-3",
             ),
             rx.el.div(
-                rx.html(DetailState.code_html, data_testid="code-block", class_name="snippet overflow-x-auto"),
+                # The highlighted <pre> inside is the region that scrolls (see codegen/highlight.py).
+                rx.html(DetailState.code_html, data_testid="code-block", class_name="snippet max-w-full"),
                 rx.el.button(
                     rx.cond(DetailState.copied, rx.icon("check", size=16), rx.icon("copy", size=16)),
                     rx.cond(DetailState.copied, "Copied", "Copy"),

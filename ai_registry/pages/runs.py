@@ -7,7 +7,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.layout import page_shell
 from ai_registry.components.media import download_link, media_view
-from ai_registry.components.styles import LINK, PANEL
+from ai_registry.components.styles import FOCUS, LINK, PANEL, scroll_region
 from ai_registry.state.runs import RunsState, RunView
 
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
@@ -91,7 +91,9 @@ def selected_run() -> rx.Component:
                     rx.el.summary(title, class_name="cursor-pointer text-sm font-medium"),
                     rx.el.pre(
                         body,
-                        class_name="mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100",
+                        class_name="mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100 "
+                        + FOCUS,
+                        **scroll_region(title),
                     ),
                     open=title == "Inputs",
                 )
@@ -143,7 +145,8 @@ def runs_page() -> rx.Component:
                             rx.el.tbody(rx.foreach(RunsState.runs, run_row)),
                             class_name="w-full",
                         ),
-                        class_name="overflow-x-auto",
+                        class_name=f"overflow-x-auto {FOCUS}",
+                        **scroll_region("Runs"),
                     ),
                     rx.el.p(
                         "No runs yet. Runs from the Playground appear here.",

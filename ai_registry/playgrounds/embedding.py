@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.playgrounds.frame import generated_inputs, inputs_frame, result_frame, run_bar, two_columns
 from ai_registry.state.playground_kinds import EmbeddingPlaygroundState as State
 from ai_registry.state.playground_kinds import SimilarityRow
@@ -57,7 +58,8 @@ def vectors() -> rx.Component:
                         rx.el.tbody(rx.foreach(State.similarity, similarity_row)),
                         data_testid="similarity-table",
                     ),
-                    class_name="overflow-x-auto",
+                    class_name=f"overflow-x-auto {FOCUS}",
+                    **scroll_region("Cosine similarity"),
                 ),
                 class_name="flex flex-col gap-1",
             ),
@@ -77,7 +79,8 @@ def vectors() -> rx.Component:
                     State.vectors_json,
                     data_testid="result-vectors",
                     class_name="max-h-60 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-900 "
-                    "p-3 text-xs text-slate-100",
+                    f"p-3 text-xs text-slate-100 {FOCUS}",
+                    **scroll_region("Vectors"),
                 ),
                 class_name="flex flex-col gap-1",
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
+from reflex_components_core.el.elements.forms import Input
 
 from ai_registry.components.media import media_view
 from ai_registry.components.styles import FOCUS
@@ -239,33 +240,51 @@ def _rejections(rejected: ArrayVar) -> ArrayVar:
     return rejected.to(ArrayVar, list).map(line)
 
 
+def upload_root(field) -> rx.Component:
+    """The drop zone itself: react-dropzone, its rejections mapped in the browser."""
+    return rx.upload.root(
+        rx.el.div(
+            rx.icon("upload", size=22, class_name="text-slate-600"),
+            rx.el.p(
+                rx.el.span("Drop a file here", class_name="font-medium"),
+                " or click to choose",
+                class_name="text-sm",
+            ),
+            rx.el.p(field.accept.replace(",", ", "), class_name="text-xs text-slate-600"),
+            class_name="flex flex-col items-center gap-1 text-center",
+        ),
+        id=UPLOAD_ID,
+        multiple=False,
+        max_files=1,
+        max_size=PlaygroundState.upload_max_bytes,
+        accept=PlaygroundState.upload_accept,
+        on_drop=PlaygroundState.handle_upload,
+        on_drop_rejected=lambda rejected: PlaygroundState.upload_rejected(_rejections(rejected)),
+        data_testid="upload-zone",
+        class_name="cursor-pointer rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-5 "
+        f"hover:border-indigo-400 {FOCUS}",
+    )
+
+
+def _named_file_input(zone: rx.Component, name: rx.Var) -> rx.Component:
+    """`zone` with an accessible name on its file input: `rx.upload.root` creates that input itself
+    (react-dropzone's `getInputProps`) and takes no props for it, so it is found in the tree."""
+    stack = [zone]
+    while stack:
+        component = stack.pop()
+        if isinstance(component, Input):
+            component.custom_attrs["aria-label"] = name
+            return zone
+        stack.extend(getattr(component, "children", []))
+    raise ValueError("rx.upload.root rendered no file input")
+
+
 def upload_zone() -> rx.Component:
     """Drag and drop or pick a file (type and size checked here and again on the server)."""
     field = PlaygroundState.file_view
     return rx.el.div(
         field_label(field),
-        rx.upload.root(
-            rx.el.div(
-                rx.icon("upload", size=22, class_name="text-slate-600"),
-                rx.el.p(
-                    rx.el.span("Drop a file here", class_name="font-medium"),
-                    " or click to choose",
-                    class_name="text-sm",
-                ),
-                rx.el.p(field.accept.replace(",", ", "), class_name="text-xs text-slate-600"),
-                class_name="flex flex-col items-center gap-1 text-center",
-            ),
-            id=UPLOAD_ID,
-            multiple=False,
-            max_files=1,
-            max_size=PlaygroundState.upload_max_bytes,
-            accept=PlaygroundState.upload_accept,
-            on_drop=PlaygroundState.handle_upload,
-            on_drop_rejected=lambda rejected: PlaygroundState.upload_rejected(_rejections(rejected)),
-            data_testid="upload-zone",
-            class_name="cursor-pointer rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-5 "
-            f"hover:border-indigo-400 {FOCUS}",
-        ),
+        _named_file_input(upload_root(field), field.label.to(str) + ": choose a file"),
         rx.cond(
             PlaygroundState.upload_error != "",
             rx.el.p(

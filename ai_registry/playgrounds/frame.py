@@ -7,7 +7,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
 from ai_registry.components.media import download_link, media_view
-from ai_registry.components.styles import BUTTON_PRIMARY, BUTTON_SECONDARY, FOCUS, PANEL
+from ai_registry.components.styles import BUTTON_PRIMARY, BUTTON_SECONDARY, FOCUS, PANEL, scroll_region
 from ai_registry.playgrounds.form import form_field, upload_zone
 from ai_registry.state.playground import PlaygroundState
 
@@ -224,7 +224,8 @@ def response_json() -> rx.Component:
             rx.el.pre(
                 PlaygroundState.response_json,
                 data_testid="response-json",
-                class_name="mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100",
+                class_name=f"mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100 {FOCUS}",
+                **scroll_region("JSON response"),
             ),
         ),
     )

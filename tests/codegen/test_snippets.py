@@ -299,7 +299,9 @@ def test_highlight_keeps_the_exact_text(fmt: str) -> None:
     code = snippet(fmt, whisper_model() if fmt == "http" else image_model(), {"prompt": HOSTILE})
     rendered = highlight_html(code, fmt)
     assert "<script" not in rendered
-    pre = re.search(r"<pre>(.*)</pre>", rendered, re.S).group(1)
+    # The block is a named region a keyboard can reach and scroll (issue 19).
+    assert '<pre tabindex="0" role="group" aria-label="Code">' in rendered
+    pre = re.search(r"<pre[^>]*>(.*)</pre>", rendered, re.S).group(1)
     assert html.unescape(re.sub(r"<[^>]+>", "", pre)).rstrip("\n") == code.rstrip("\n")
     assert ".snippet-code" in highlight_css()
 
