@@ -131,7 +131,11 @@ def runs_page() -> rx.Component:
                                     # On a phone the duration column gives way, so every row's
                                     # links fit on screen (the selected run still shows it).
                                     *[
-                                        rx.el.th(h, class_name=TH + extra)
+                                        # The links' column has no visible heading; a screen reader hears one.
+                                        rx.el.th(
+                                            h or rx.el.span("Actions", class_name="sr-only"),
+                                            class_name=TH + extra,
+                                        )
                                         for h, extra in (
                                             ("When", ""),
                                             ("Status", ""),

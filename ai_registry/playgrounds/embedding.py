@@ -42,7 +42,7 @@ def vectors() -> rx.Component:
                     rx.el.table(
                         rx.el.thead(
                             rx.el.tr(
-                                rx.el.th(""),
+                                rx.el.th(rx.el.span("Text", class_name="sr-only"), scope="col"),
                                 rx.foreach(
                                     State.similarity_labels,
                                     lambda label, i: rx.el.th(
