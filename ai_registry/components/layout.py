@@ -19,6 +19,18 @@ def nav_link(*children, href: str) -> rx.Component:
     )
 
 
+COPY_ANNOUNCER_ID = "copy-announcer"
+
+
+def announce_copied() -> rx.event.EventSpec:
+    """Has the page's polite live region say "Copied to the clipboard." (after a Copy button); the
+    text is emptied first so a second copy is announced again."""
+    return rx.call_script(
+        f"(() => {{ const region = document.getElementById('{COPY_ANNOUNCER_ID}'); if (!region) return; "
+        "region.textContent = ''; setTimeout(() => { region.textContent = 'Copied to the clipboard.'; }, 100); })()"
+    )
+
+
 def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
     """Every page: a top bar with the product name and the two sections, then the content."""
     return rx.el.div(
@@ -50,6 +62,8 @@ def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
         ),
         rx.el.main(
             *children,
+            # Written by `announce_copied` alone: React leaves the text of an element without children.
+            rx.el.p(id=COPY_ANNOUNCER_ID, role="status", data_testid="copy-announcer", class_name="sr-only"),
             id="main",
             class_name="mx-auto w-full max-w-[1600px] px-4 py-6 sm:px-6",
         ),

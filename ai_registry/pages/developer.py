@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ai_registry.components.layout import page_shell
+from ai_registry.components.layout import announce_copied, page_shell
 from ai_registry.components.settings_form import (
     CODE,
     DANGER_OUTLINE,
@@ -97,7 +97,7 @@ def new_key_box() -> rx.Component:
                     rx.cond(DeveloperState.copied, rx.icon("check", size=16), rx.icon("copy", size=16)),
                     rx.cond(DeveloperState.copied, "Copied", "Copy"),
                     type="button",
-                    on_click=[rx.set_clipboard(DeveloperState.new_key), DeveloperState.mark_copied],
+                    on_click=[rx.set_clipboard(DeveloperState.new_key), DeveloperState.mark_copied, announce_copied()],
                     aria_label="Copy the new key",
                     data_testid="copy-new-key",
                     class_name=SECONDARY + " sm:self-stretch",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ai_registry.components.layout import announce_copied
 from ai_registry.components.styles import BUTTON_SECONDARY
 from ai_registry.playgrounds.frame import (
     generated_inputs,
@@ -29,7 +30,7 @@ def transcript() -> rx.Component:
             rx.el.button(
                 "Copy text",
                 type="button",
-                on_click=rx.set_clipboard(PlaygroundState.output_text),
+                on_click=[rx.set_clipboard(PlaygroundState.output_text), announce_copied()],
                 class_name="self-start rounded-md border border-slate-300 px-2 py-1 text-xs",
             ),
             class_name="flex flex-col gap-2",

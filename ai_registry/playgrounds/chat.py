@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars.base import Var
 
+from ai_registry.components.layout import announce_copied
 from ai_registry.components.styles import FOCUS, PANEL
 from ai_registry.playgrounds.frame import (
     generated_inputs,
@@ -31,7 +32,7 @@ def copy_answer(message: ChatMessage) -> rx.Component:
         rx.icon("copy", size=12),
         "Copy",
         type="button",
-        on_click=rx.set_clipboard(message.content),
+        on_click=[rx.set_clipboard(message.content), announce_copied()],
         aria_label="Copy the answer",
         data_testid="copy-answer",
         class_name=f"inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-xs text-slate-700 "
@@ -78,7 +79,6 @@ def conversation() -> rx.Component:
             ),
         ),
         data_testid="conversation",
-        aria_live="polite",
         class_name="flex max-h-[28rem] min-h-[12rem] flex-col gap-3 overflow-y-auto rounded-lg bg-slate-50 p-3",
     )
 
@@ -117,7 +117,8 @@ def chat_playground() -> rx.Component:
         rx.el.div(
             rx.el.h2("Conversation", class_name="text-lg font-semibold"),
             conversation(),
-            progress(),
+            # The answer is announced once, whole, when it has ended (the conversation is no live region).
+            progress(done="Answer: " + ChatPlaygroundState.last_answer),
             run_error(),
             key_notice(),
             composer(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ai_registry.components.layout import announce_copied
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.playgrounds.frame import generated_inputs, inputs_frame, result_frame, run_bar, two_columns
 from ai_registry.state.playground_kinds import EmbeddingPlaygroundState as State
@@ -69,7 +70,7 @@ def vectors() -> rx.Component:
                     rx.el.button(
                         "Copy",
                         type="button",
-                        on_click=rx.set_clipboard(State.vectors_json),
+                        on_click=[rx.set_clipboard(State.vectors_json), announce_copied()],
                         data_testid="copy-vectors",
                         class_name="rounded-md border border-slate-300 px-2 py-1 text-xs",
                     ),

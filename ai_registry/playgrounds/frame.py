@@ -136,7 +136,34 @@ def run_bar(state: type[PlaygroundState], run_label: str | rx.Var = "Run") -> rx
     )
 
 
-def progress() -> rx.Component:
+def run_announcer(done: rx.Var | str | None = None) -> rx.Component:
+    """A polite live region, always in the page, that says a run started and how it ended: once
+    each, never each streamed token. Details of a failure are the run error's own alert."""
+    finished = done if done is not None else "Run finished in " + PlaygroundState.duration_text + "."
+    return rx.el.p(
+        rx.cond(
+            PlaygroundState.running,
+            "Running…",
+            rx.match(
+                PlaygroundState.status,
+                ("succeeded", finished),
+                ("failed", "Run failed."),
+                ("cancelled", "Run cancelled."),
+                "",
+            ),
+        ),
+        role="status",
+        data_testid="run-announcer",
+        class_name="sr-only",
+    )
+
+
+def progress(done: rx.Var | str | None = None) -> rx.Component:
+    """The run's progress bar while it runs, and the announcer of its start and end."""
+    return rx.fragment(run_announcer(done), _progress_bar())
+
+
+def _progress_bar() -> rx.Component:
     return rx.cond(
         PlaygroundState.running,
         rx.el.div(

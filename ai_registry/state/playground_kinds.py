@@ -58,6 +58,11 @@ class ChatPlaygroundState(PlaygroundState):
     chat_input: str = ""
     usage_text: str = ""  # tokens, time to first token and speed of the last answer
 
+    @rx.var
+    def last_answer(self) -> str:
+        """The model's latest answer, whole: what the live region reads once its stream has ended."""
+        return next((m.content for m in reversed(self.messages) if m.role == "assistant"), "")
+
     def _kind_setup(self, model: UnifiedAIModel) -> None:
         self.messages, self.chat_input = [], ""
         self._kind_reset()
