@@ -113,4 +113,13 @@ def sum_costs(estimates: Iterable[CostEstimate | None]) -> CompareCost:
     return CompareCost(total_usd=total if not unknown else None, total_label=label, shares=shares)
 
 
-__all__ = ["MAX_MODELS", "MIN_MODELS", "CompareCost", "ComparePlan", "panel_blocker", "parse_models", "plan_compare", "sum_costs"]
+__all__ = [
+    "MAX_MODELS",
+    "MIN_MODELS",
+    "CompareCost",
+    "ComparePlan",
+    "panel_blocker",
+    "parse_models",
+    "plan_compare",
+    "sum_costs",
+]

@@ -102,7 +102,8 @@ class ChatKind(Kind):
         prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
         if prompt is None and completion is None:
             return "tokens unreported"
-        return f"{prompt if prompt is not None else '?'} prompt + {completion if completion is not None else '?'} completion tokens"
+        shown = ["?" if n is None else str(n) for n in (prompt, completion)]
+        return f"{shown[0]} prompt + {shown[1]} completion tokens"
 
     def handles(self, route: str) -> bool:
         """The chat completions route (OpenAI style)."""

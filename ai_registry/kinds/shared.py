@@ -95,7 +95,7 @@ def map_shared(
 
 
 def share_settings(source: Mapping[str, str], model: UnifiedAIModel) -> tuple[dict[str, str], list[str]]:
-    """"Same settings for all": the source panel's settings this model has, and the names it lacks."""
+    """ "Same settings for all": the source panel's settings this model has, and the names it lacks."""
     allowed = set(setting_names(model))
     kept = {name: value for name, value in source.items() if name in allowed}
     lacking = [name for name, value in source.items() if name not in allowed and _filled(value)]

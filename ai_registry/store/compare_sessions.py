@@ -23,6 +23,7 @@ class SavedComparison:
     models: list[str]
     inputs: dict[str, Any] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
     winner_panel: int | None = None
     winner_slug: str | None = None
 
@@ -42,6 +43,7 @@ def _plain(row: CompareSession) -> SavedComparison:
         models=[str(s) for s in _loads(row.models_json, [])],
         inputs=_loads(row.inputs_json, {}),
         run_ids=[str(r) for r in _loads(row.run_ids_json, [])],
+        results=[r if isinstance(r, dict) else {} for r in _loads(row.results_json, [])],
         winner_panel=row.winner_panel,
         winner_slug=row.winner_slug,
     )
@@ -65,6 +67,7 @@ def save_comparison(
     row.models_json = json.dumps(list(models))
     row.inputs_json = json.dumps(dict(inputs), ensure_ascii=False, default=str)
     row.run_ids_json = json.dumps(list(run_ids))
+    row.results_json = "[]"
     row.winner_panel = row.winner_slug = None
     row.updated_at = utcnow()
     session.add(row)
@@ -76,6 +79,20 @@ def get_comparison(*, session: Session, comparison_id: str) -> SavedComparison |
     """One compare session by id."""
     row = session.get(CompareSession, comparison_id) if comparison_id else None
     return _plain(row) if row is not None else None
+
+
+def record_results(
+    *, session: Session, comparison_id: str, results: Sequence[Mapping[str, Any]]
+) -> SavedComparison | None:
+    """Keep each panel's measures (latency, time to first token, units, cost) once its runs finished."""
+    row = session.get(CompareSession, comparison_id)
+    if row is None:
+        return None
+    row.results_json = json.dumps([dict(r) for r in results], ensure_ascii=False, default=str)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return _plain(row)
 
 
 def vote(*, session: Session, comparison_id: str, panel: int) -> SavedComparison | None:

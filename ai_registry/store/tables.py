@@ -180,6 +180,7 @@ class CompareSession(SQLModel, table=True):
     models_json: str = "[]"  # slugs in panel order; a slug may appear twice (one model, two settings)
     inputs_json: str = "{}"  # {"shared": {role: value}, "settings": [{name: text}], "same_settings": bool}
     run_ids_json: str = "[]"  # one run id per panel ("" for a panel that did not run)
+    results_json: str = "[]"  # per panel what the run rows do not keep: {latency, first_token, units, cost}
     winner_panel: int | None = None  # the voted panel's index
     winner_slug: str | None = Field(default=None, index=True, max_length=300)
     created_at: datetime = Field(default_factory=utcnow, index=True)

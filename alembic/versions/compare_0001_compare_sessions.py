@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("models_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("inputs_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("run_ids_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("results_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("winner_panel", sa.Integer(), nullable=True),
         sa.Column("winner_slug", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
