@@ -98,6 +98,8 @@ def sum_costs(estimates: Iterable[CostEstimate | None]) -> CompareCost:
     total = sum(known) if known else None
     if total is None:
         label = PRICE_UNKNOWN
+    elif total == 0 and not unknown:
+        label = "Free"
     elif unknown:
         label = f"{format_usd(total)} + {unknown} unknown"
     else:
