@@ -268,49 +268,64 @@ def pickable_card(card) -> rx.Component:
     )
 
 
+def _tray_pick(name) -> rx.Component:
+    return rx.el.span(
+        name,
+        data_testid="tray-pick",
+        class_name="rounded-full bg-indigo-50 px-2.5 py-0.5 text-xs font-medium text-indigo-900",
+    )
+
+
 def compare_tray() -> rx.Component:
     """The picks for a comparison, fixed at the bottom of the window while there are any."""
     count = CompareTrayState.picks.length()
+    picks = rx.el.div(
+        rx.el.span("Compare:", class_name="text-sm font-semibold"),
+        rx.foreach(CompareTrayState.names, _tray_pick),
+        rx.cond(
+            CompareTrayState.tray_note != "",
+            rx.el.span(CompareTrayState.tray_note, role="status", class_name="text-xs text-amber-800"),
+        ),
+        class_name="flex min-w-0 flex-wrap items-center gap-1.5",
+    )
+    actions = rx.el.div(
+        rx.el.button(
+            "Clear",
+            type="button",
+            on_click=CompareTrayState.clear_picks,
+            data_testid="tray-clear",
+            class_name=f"rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 {FOCUS}",
+        ),
+        rx.cond(
+            count > 1,
+            rx.el.a(
+                "Compare ",
+                count,
+                href=CompareTrayState.compare_href,
+                data_testid="tray-compare",
+                class_name="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-semibold text-white "
+                f"hover:bg-indigo-800 {FOCUS}",
+            ),
+            rx.el.span("Pick one more", class_name="text-xs text-slate-600"),
+        ),
+        class_name="flex shrink-0 items-center gap-2",
+    )
     return rx.cond(
         count > 0,
-        rx.el.div(
+        rx.fragment(
+            rx.el.div(class_name="h-16", aria_hidden="true"),  # room below the last card, above the tray
             rx.el.div(
                 rx.el.div(
-                    rx.el.span("Compare:", class_name="text-sm font-semibold"),
-                    rx.foreach(
-                        CompareTrayState.names,
-                        lambda name: rx.el.span(
-                            name, data_testid="tray-pick",
-                            class_name="rounded-full bg-indigo-50 px-2.5 py-0.5 text-xs font-medium text-indigo-900",
-                        ),
-                    ),
-                    rx.cond(
-                        CompareTrayState.tray_note != "",
-                        rx.el.span(CompareTrayState.tray_note, role="status", class_name="text-xs text-amber-800"),
-                    ),
-                    class_name="flex min-w-0 flex-wrap items-center gap-1.5",
+                    picks,
+                    actions,
+                    class_name="mx-auto flex max-w-[1600px] flex-wrap items-center justify-between gap-2 px-4 "
+                    "py-3 sm:px-6",
                 ),
-                rx.el.div(
-                    rx.el.button(
-                        "Clear", type="button", on_click=CompareTrayState.clear_picks, data_testid="tray-clear",
-                        class_name=f"rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 {FOCUS}",
-                    ),
-                    rx.cond(
-                        count > 1,
-                        rx.el.a(
-                            "Compare ", count,
-                            href=CompareTrayState.compare_href,
-                            data_testid="tray-compare",
-                            class_name="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-semibold text-white "
-                            f"hover:bg-indigo-800 {FOCUS}",
-                        ),
-                        rx.el.span("Pick one more", class_name="text-xs text-slate-600"),
-                    ),
-                    class_name="flex shrink-0 items-center gap-2",
-                ),
-                class_name="mx-auto flex max-w-[1600px] flex-wrap items-center justify-between gap-2 px-4 py-3 sm:px-6",
+                role="region",
+                aria_label="Models to compare",
+                data_testid="compare-tray",
+                class_name="fixed inset-x-0 bottom-0 z-20 border-t border-slate-200 bg-white/95 shadow-lg "
+                "backdrop-blur",
             ),
-            data_testid="compare-tray",
-            class_name="fixed inset-x-0 bottom-0 z-20 border-t border-slate-200 bg-white/95 shadow-lg backdrop-blur",
         ),
     )
