@@ -112,15 +112,21 @@ class CompareState(rx.State):
     async def _open_models(self, slugs: list[str]) -> None:
         plan = plan_compare(slugs, find_model)
         key_set = bool(await asyncio.to_thread(upstream_api_key))
-        self.kind = plan.kind
+        same_kind = self.loaded and self.kind == plan.kind  # adding or removing a model keeps the input
         self.problems = plan.problems
         self.panels = [new_panel(i, m, blocker=panel_blocker(m, key_set=key_set)) for i, m in enumerate(plan.models)]
         self.shared = shared_fields(shared_roles(plan.models))
         first = plan.models[0] if plan.models else None
         examples = kind_for(first).example_values(first) if first else {}
         params = shared_params(first) if first else {}
-        self.shared_values = {f.role: example_text(examples.get(params.get(f.role, ""))) for f in self.shared}
-        self._files, self.file_names, self.file_previews, self.upload_error = {}, {}, {}, ""
+        typed = self.shared_values if same_kind else {}
+        self.shared_values = {
+            f.role: typed.get(f.role) or example_text(examples.get(params.get(f.role, ""))) for f in self.shared
+        }
+        self.kind = plan.kind
+        if not same_kind:
+            self._files, self.file_names, self.file_previews = {}, {}, {}
+        self.upload_error = ""
         self.same_settings, self.session_id, self.winner, self.notice = False, "", -1, ""
         self.choices = [
             [m.slug, m.name] for m in catalog_index().query() if not plan.kind or kind_for(m).name == plan.kind

@@ -222,3 +222,36 @@ def test_a_model_nobody_set_a_key_for_says_so_and_the_local_one_still_runs(page,
         screenshot(page, "compare-no-key-desktop")
     finally:
         set_upstream_key(app_server.data_dir, UPSTREAM_KEY)
+
+
+def test_embedding_models_each_get_a_similarity_table(page):
+    minilm = "local-all-minilm-l6-v2"
+    open_compare(page, f"?models={minilm},{minilm}")
+    page.get_by_test_id("shared-texts").fill("The cat sat on the mat.\nA cat was sitting on a rug.\nShares fell today.")
+    page.get_by_test_id("compare-run").click()
+    for index in (0, 1):
+        panel = panels(page).nth(index)
+        expect(panel).to_have_attribute("data-status", "succeeded", timeout=60_000)
+        table = panel.get_by_test_id("panel-similarity")
+        expect(table.locator("tbody tr")).to_have_count(3)
+        expect(table.locator("tbody tr").first.locator("td").first).to_have_text("1.000")
+        expect(panel.get_by_test_id("panel-metrics")).to_contain_text("3 texts × 384 dimensions")
+    assert page.js_errors == []
+
+
+def test_a_model_that_is_down_says_so_and_the_other_still_runs(page, upstream):
+    upstream.registry_models = [{**FLUX, "available": False}]
+    page.wait_for_timeout(1_200)  # past the app's 1 s cache TTL
+    page.goto(BASE + "?q=flux")  # the gallery refreshes the catalog: the card turns "Unavailable"
+    card = page.locator("[data-testid=model-card][data-slug='flux-lite']")
+    expect(card.get_by_test_id("availability-down")).to_be_visible(timeout=15_000)
+    open_compare(page, f"?models={QWEN},flux-lite")
+    down = panels(page).nth(1)
+    expect(down.get_by_test_id("panel-blocker")).to_contain_text("unavailable upstream")
+    expect(page.get_by_test_id("compare-total")).to_have_text("$0.025")
+    page.get_by_test_id("shared-prompt").fill("A red kite")
+    page.get_by_test_id("compare-run").click()
+    expect(panels(page).nth(0)).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(panels(page).nth(0).get_by_test_id("panel-result-image")).to_be_visible()
+    expect(down).to_have_attribute("data-status", "")
+    assert len(upstream.requests_to("/multimodal/image", "POST")) == 1

@@ -102,3 +102,13 @@ def test_the_gallery_tray_holds_up_to_four() -> None:
     tray.toggle_pick("b", "B")
     assert tray.picks == ["a", "c", "d"] and tray.names == ["A", "C", "D"]
     assert tray.compare_href == "/dashboard/ai-settings/compare?models=a,c,d"
+
+
+async def test_adding_a_model_keeps_what_was_typed() -> None:
+    state = compare_state()
+    await state._open_models(["local-smollm2-135m-instruct"])
+    state.set_shared("message", "Keep me")
+    await state._open_models(["local-smollm2-135m-instruct", "gpt-4"])
+    assert state.shared_values == {"message": "Keep me"}
+    await state._open_models([MINILM, MINILM])  # another kind: its own example texts
+    assert state.shared_values["texts"] and "Keep me" not in state.shared_values["texts"]
