@@ -275,7 +275,7 @@ def panel_card(panel: PanelView) -> rx.Component:
         rx.cond(
             panel.not_taken.length() > 0,
             _notice(
-                rx.el.span("This model does not take: ", panel.not_taken.join(", "), ". It runs without them."),
+                rx.el.span("Not taken by this model, so its run goes without: ", panel.not_taken.join(", "), "."),
                 "panel-not-taken",
                 "slate",
             ),

@@ -255,3 +255,41 @@ def test_a_model_that_is_down_says_so_and_the_other_still_runs(page, upstream):
     expect(panels(page).nth(0).get_by_test_id("panel-result-image")).to_be_visible()
     expect(down).to_have_attribute("data-status", "")
     assert len(upstream.requests_to("/multimodal/image", "POST")) == 1
+
+
+def test_video_models_take_one_prompt_under_their_own_names_and_one_source_image(page, upstream, tmp_path):
+    from tests.support.media import png_bytes
+
+    picture = tmp_path / "harbour.png"
+    picture.write_bytes(png_bytes(64, 48, (30, 120, 200)))
+    open_compare(page, "?models=seedance-i2v,text-to-video")
+    page.get_by_test_id("shared-prompt").fill("Boats drift across the harbour")
+    page.get_by_test_id("shared-upload").locator("input[type=file]").set_input_files(str(picture))
+    expect(page.get_by_test_id("shared-file-name")).to_contain_text("harbour.png")
+    # Text-to-video takes no image: its panel says so instead of dropping it silently.
+    expect(panels(page).nth(1).get_by_test_id("panel-not-taken")).to_contain_text("Source image")
+    expect(panels(page).nth(0).get_by_test_id("panel-not-taken")).to_have_count(0)
+    expect(page.get_by_test_id("compare-total")).to_have_text("$0.76")
+    page.get_by_test_id("compare-run").click()
+    for index in (0, 1):
+        panel = panels(page).nth(index)
+        expect(panel).to_have_attribute("data-status", "succeeded", timeout=90_000)
+        expect(panel.get_by_test_id("panel-result-video")).to_be_visible()
+        expect(panel.get_by_test_id("panel-metrics")).to_contain_text("s of video")
+    i2v = upstream.requests_to("/multimodal/video/i2v", "POST")[-1].json
+    t2v = upstream.requests_to("/multimodal/video/t2v", "POST")[-1].json
+    assert i2v["motion_prompt"] == "Boats drift across the harbour" and i2v["image_url"].startswith("data:image/png")
+    assert t2v["prompt"] == "Boats drift across the harbour" and "image_url" not in t2v
+    screenshot(page, "compare-video-desktop")
+
+
+def test_text_to_speech_local_and_upstream_play_side_by_side(page):
+    open_compare(page, "?models=local-piper-en-us-joe,tts")
+    page.get_by_test_id("shared-text").fill("Compare these two voices.")
+    expect(panels(page).nth(1).get_by_test_id("panel-estimate")).to_contain_text("$")
+    page.get_by_test_id("compare-run").click()
+    for index in (0, 1):
+        panel = panels(page).nth(index)
+        expect(panel).to_have_attribute("data-status", "succeeded", timeout=90_000)
+        expect(panel.get_by_test_id("panel-result-audio")).to_be_visible()
+        expect(panel.get_by_test_id("panel-metrics")).to_contain_text("25 characters spoken")
