@@ -132,6 +132,11 @@ def test_two_upstream_image_models_from_the_gallery_tray(page, browser, app_serv
     expect(tray).to_contain_text("Qwen")
     expect(tray).to_contain_text("Flux Lite")
     screenshot(page, "compare-tray-desktop")
+    page.set_viewport_size({"width": 375, "height": 812})
+    expect(tray.get_by_test_id("tray-compare")).to_be_in_viewport()
+    no_horizontal_overflow(page)
+    page.screenshot(path=str(screenshot(page, "compare-tray-phone")))  # the window, with the tray on it
+    page.set_viewport_size({"width": 1280, "height": 900})
     tray.get_by_test_id("tray-compare").click()
     page.wait_for_url(re.compile(r"/compare\?models=qwen-image-edit,flux-lite$"))
     expect(panels(page)).to_have_count(2)
@@ -293,3 +298,20 @@ def test_text_to_speech_local_and_upstream_play_side_by_side(page):
         expect(panel).to_have_attribute("data-status", "succeeded", timeout=90_000)
         expect(panel.get_by_test_id("panel-result-audio")).to_be_visible()
         expect(panel.get_by_test_id("panel-metrics")).to_contain_text("25 characters spoken")
+
+
+def test_each_panel_cancels_on_its_own(page, upstream):
+    upstream.registry_models = [FLUX]
+    page.wait_for_timeout(1_200)
+    page.goto(BASE + "?q=flux")
+    expect(page.locator("[data-testid=model-card][data-slug='flux-lite']")).to_be_visible(timeout=15_000)
+    upstream.set_latency(4.0)  # every upstream answer takes 4 s: time to cancel one panel
+    open_compare(page, f"?models={QWEN},flux-lite")
+    page.get_by_test_id("shared-prompt").fill("A paper boat")
+    page.get_by_test_id("compare-run").click()
+    expect(panels(page).nth(0).get_by_test_id("panel-progress")).to_be_visible()
+    panels(page).nth(0).get_by_test_id("panel-cancel").click()
+    expect(panels(page).nth(0)).to_have_attribute("data-status", "cancelled", timeout=10_000)
+    expect(panels(page).nth(0).get_by_test_id("panel-metrics")).to_contain_text("not charged")
+    expect(panels(page).nth(1)).to_have_attribute("data-status", "succeeded", timeout=30_000)
+    expect(panels(page).nth(1).get_by_test_id("panel-result-image")).to_be_visible()
