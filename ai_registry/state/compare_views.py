@@ -167,10 +167,11 @@ def show_result(panel: PanelView, model: UnifiedAIModel, values: Mapping[str, An
 
 
 def apply_measures(panel: PanelView, found: Mapping[str, Any]) -> None:
-    panel.latency = str(found.get("latency") or "")
-    panel.first_token = str(found.get("first_token") or "")
-    panel.units = str(found.get("units") or "")
-    panel.cost = str(found.get("cost") or "")
+    """Show a run's measures; a measure the session did not keep leaves what the run row said."""
+    panel.latency = str(found.get("latency") or panel.latency)
+    panel.first_token = str(found.get("first_token") or panel.first_token)
+    panel.units = str(found.get("units") or panel.units)
+    panel.cost = str(found.get("cost") or panel.cost)
 
 
 def show_stored(panel: PanelView, row: Any, *, text: str, url: str, data: Mapping[str, Any] | None) -> None:

@@ -177,6 +177,9 @@ def test_two_upstream_image_models_from_the_gallery_tray(page, browser, app_serv
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{BASE}/flux-lite")
     expect(page.get_by_test_id("compare-wins")).to_have_text(re.compile(r"Won [1-9]\d* comparisons?"))
+    page.set_viewport_size({"width": 375, "height": 812})
+    no_horizontal_overflow(page)
+    page.screenshot(path=str(screenshot(page, "compare-detail-wins-phone")))  # the window: the model's header
     assert page.js_errors == []
 
 

@@ -112,3 +112,20 @@ async def test_adding_a_model_keeps_what_was_typed() -> None:
     assert state.shared_values == {"message": "Keep me"}
     await state._open_models([MINILM, MINILM])  # another kind: its own example texts
     assert state.shared_values["texts"] and "Keep me" not in state.shared_values["texts"]
+
+
+async def test_a_colleague_opening_a_comparison_mid_run_follows_it() -> None:
+    from ai_registry.state.compare_store import save_session
+
+    with session_scope() as session:
+        run_store.create_run(session=session, run_id="r-running", model_slug=MINILM, inputs={"input": ["a"]})
+        run_store.create_run(session=session, run_id="r-done", model_slug=MINILM, inputs={"input": ["a"]})
+        run_store.finish_run(
+            session=session, run_id="r-done", result=type("R", (), {"status": "failed", "error": "Boom"})()
+        )
+    saved = save_session("embedding", [MINILM, MINILM], {"shared": {"texts": "a"}}, ["r-running", "r-done"])
+    state = compare_state()
+    follow = await state._open_session(saved.id)
+    assert follow is CompareState.follow_runs and state.running
+    assert state.panels[0].status == "running" and state.panels[1].status == "failed"
+    assert state.panels[1].error == "Boom" and state.panels[1].cost == "not charged"
