@@ -25,7 +25,7 @@ def _setting_widget(panel: PanelView, field: FieldView) -> rx.Component:
     on_change = lambda v: CompareState.set_setting(panel.index, field.name, v)  # noqa: E731
     css = rx.cond(panel.errors.contains(field.name), INPUT_ERROR, INPUT)
     common = {"id": field_id, "data_testid": "setting-" + field.name, "class_name": css}
-    key = field_id + "-" + CompareState.form_version.to_string()
+    key = field_id + "-" + CompareState.form_version.to_string() + "-" + panel.version.to_string()
     return rx.match(
         field.widget,
         (

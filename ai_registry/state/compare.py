@@ -195,9 +195,9 @@ class CompareState(rx.State):
         for panel in panels:
             if (panel.index == index or self.same_settings) and name in panel.settings:
                 panel.settings = {**panel.settings, name: value}
+                # The other panels' inputs show the copied value; the one being typed in keeps its focus.
+                panel.version += int(panel.index != index)
         self.panels = panels
-        if self.same_settings:
-            self.form_version += 1
         self._refresh()
 
     @rx.event
@@ -209,8 +209,8 @@ class CompareState(rx.State):
                 model = find_model(panel.slug)
                 if model is not None:
                     panel.settings = {**panel.settings, **share_settings(panels[0].settings, model)[0]}
+                    panel.version += 1
             self.panels = panels
-            self.form_version += 1
         self._refresh()
 
     @rx.event

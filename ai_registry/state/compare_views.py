@@ -51,6 +51,7 @@ class PanelView:
     not_taken: list[str] = dataclasses.field(default_factory=list)
     fields: list[FieldView] = dataclasses.field(default_factory=list)
     settings: dict[str, str] = dataclasses.field(default_factory=dict)  # the settings form, as text
+    version: int = 0  # bumped when its settings change from elsewhere, so its inputs show them
     errors: dict[str, str] = dataclasses.field(default_factory=dict)
     estimate: str = ""
     expected_seconds: float = 10.0

@@ -193,6 +193,14 @@ def test_compare_with_from_a_model_page(page):
     page.wait_for_url(re.compile(rf"/compare\?models={SMOL},gpt-4$"))
     expect(panels(page)).to_have_count(2)
     expect(page.get_by_test_id("compare-run")).to_be_enabled()
+    # Same settings for all: what is typed in one panel shows in the other, and typing keeps its focus.
+    page.get_by_test_id("same-settings").click()  # controlled: it turns on once the server says so
+    expect(page.get_by_test_id("same-settings")).to_be_checked()
+    first = panels(page).nth(0).get_by_test_id("setting-temperature")
+    first.fill("")
+    first.press_sequentially("0.35", delay=120)
+    expect(first).to_have_value("0.35")
+    expect(panels(page).nth(1).get_by_test_id("setting-temperature")).to_have_value("0.35")
 
 
 @pytest.mark.parametrize(
