@@ -9,10 +9,13 @@ from ai_registry.backend import build_backend, limit_uploads, serve_pages_withou
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.inference.interrupted import interrupted_runs_on_start
 from ai_registry.pages.browse import browse_page
+from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
 from ai_registry.state.browse import BrowseState
+from ai_registry.state.compare import CompareState
+from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import DetailState
 from ai_registry.state.developer import DeveloperState
 from ai_registry.state.playground import PlaygroundState
@@ -48,7 +51,10 @@ app.add_page(
     detail_page,
     route=routes.DETAIL,
     title=DetailState.page_title,
-    on_load=[DetailState.on_load, PlaygroundState.on_load],
+    on_load=[DetailState.on_load, PlaygroundState.on_load, CompareWinsState.on_load],
+)
+app.add_page(
+    compare_page, route=routes.COMPARE, title="Compare models · AI Model Registry", on_load=CompareState.on_load
 )
 app.add_page(runs_page, route=routes.RUNS, title=RunsState.page_title, on_load=RunsState.on_load)
 app.add_page(

@@ -8,6 +8,7 @@ APP_NAME = "AI Model Registry"  # the end of every page title
 BROWSE = "/dashboard/ai-settings"
 DETAIL = "/dashboard/ai-settings/[slug]"
 RUNS = "/dashboard/ai-settings/[slug]/runs"
+COMPARE = "/dashboard/ai-settings/compare"
 DEVELOPER_SETTINGS = "/dashboard/developer-settings"
 TABS = ("playground", "api", "readme")
 DEFAULT_TAB = "playground"
@@ -39,3 +40,10 @@ def runs_url(slug: str, run_id: str | None = None) -> str:
 def parse_tab(value: str | None) -> str:
     value = (value or "").strip().casefold()
     return value if value in TABS else DEFAULT_TAB
+
+
+def compare_url(slugs: list[str] | tuple[str, ...] = (), *, session: str = "") -> str:
+    """The compare page for these models (in panel order), or a saved comparison by its id."""
+    if session:
+        return f"{COMPARE}?{urlencode({'session': session})}"
+    return f"{COMPARE}?models={','.join(slugs)}" if slugs else COMPARE

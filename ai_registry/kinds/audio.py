@@ -61,6 +61,13 @@ class AudioKind(Kind):
     output = OutputKind.TEXT
     categories = ("Audio",)
     expected_seconds = 5.0
+    shared_inputs = (("text", ("input", "text")), ("audio", ("file",)))
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        if is_upload_route(model):
+            return f"{len(str(result.get('text') or ''))} characters transcribed"
+        text = values.get("input") or values.get("text") or ""
+        return f"{len(str(text))} characters spoken"
 
     def handles(self, route: str) -> bool:
         """The `/audio/...` routes."""

@@ -132,6 +132,9 @@ class Kind(ABC):
     categories: ClassVar[tuple[str, ...]]  # catalog categories it takes when no route matches
     expected_seconds: ClassVar[float]  # a typical run, for the progress bar
     own_fields: ClassVar[frozenset[str]] = frozenset()  # parameters its playground draws itself
+    # Compare: each shared input the kind takes (a role of `kinds.shared.ROLES`) and the parameters
+    # that may hold it, first match wins ("prompt" is `prompt` for one model, `motion_prompt` for another).
+    shared_inputs: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
 
     @abstractmethod
     def handles(self, route: str) -> bool:
@@ -160,6 +163,18 @@ class Kind(ABC):
     @abstractmethod
     def read_response(self, answer: Answer, spec: RequestSpec) -> KindOutput:
         """The typed output of an answer to `spec`; raises `BadAnswer` when it holds none."""
+
+    def shared_value(self, role: str, value: Any) -> Any:
+        """A shared input (the compare form's text, lines or upload) as this kind's parameter value."""
+        return value
+
+    def compare_values(self, model: UnifiedAIModel) -> dict[str, Any]:
+        """Values every compared run of the model sets besides the shared input and its settings."""
+        return {}
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        """What a finished run used, in the kind's own units; `result` has `text`, `data` and `response`."""
+        return ""
 
     def stream_text(self, event: Mapping[str, Any]) -> str:
         """The text one streamed event adds to the answer (kinds that stream override this)."""

@@ -85,6 +85,25 @@ class ChatKind(Kind):
     expected_seconds = 5.0
     # The conversation and the composer replace the generic fields for these.
     own_fields = frozenset({"messages", "stream"})
+    shared_inputs = (("message", ("messages",)),)
+
+    def shared_value(self, role: str, value: Any) -> Any:
+        """The compare form's message is the conversation's one user turn."""
+        return [{"role": "user", "content": str(value)}] if role == "message" else value
+
+    def compare_values(self, model: UnifiedAIModel) -> dict[str, Any]:
+        """Compared answers stream side by side."""
+        return {"stream": True} if model.parameter("stream") is not None else {}
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        response = result.get("response")
+        usage = response.get("usage") if isinstance(response, Mapping) else None
+        usage = usage if isinstance(usage, Mapping) else {}
+        prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        if prompt is None and completion is None:
+            return "tokens unreported"
+        shown = ["?" if n is None else str(n) for n in (prompt, completion)]
+        return f"{shown[0]} prompt + {shown[1]} completion tokens"
 
     def handles(self, route: str) -> bool:
         """The chat completions route (OpenAI style)."""

@@ -61,6 +61,12 @@ class EmbeddingKind(Kind):
     output = OutputKind.EMBEDDINGS
     categories = ("Embedding",)
     expected_seconds = 1.0
+    shared_inputs = (("texts", ("input", "texts")),)
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        data = result.get("data") or {}
+        vectors = data.get("vectors") or []
+        return f"{len(vectors)} texts × {data.get('dimensions') or 0} dimensions" if vectors else ""
 
     def handles(self, route: str) -> bool:
         """The OpenAI-style embeddings route and the project-scoped generate route."""

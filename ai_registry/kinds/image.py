@@ -33,6 +33,11 @@ class ImageKind(Kind):
     output = OutputKind.IMAGE
     categories = ("Image",)
     expected_seconds = 10.0
+    shared_inputs = (("prompt", ("prompt",)), ("image", ("image", "image_url")))
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        width, height = values.get("width"), values.get("height")
+        return f"1 image, {width} × {height}" if width and height else "1 image"
 
     def handles(self, route: str) -> bool:
         return route.rstrip("/").endswith("/multimodal/image")

@@ -74,6 +74,13 @@ class VideoKind(Kind):
     output = OutputKind.VIDEO
     categories = ("Video",)
     expected_seconds = 120.0
+    shared_inputs = (("prompt", ("prompt", "motion_prompt")), ("image", ("image", "image_url")))
+
+    def units_text(self, model: UnifiedAIModel, values: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+        response = result.get("response")
+        seconds = response.get("duration_s") if isinstance(response, Mapping) else None
+        seconds = seconds if isinstance(seconds, int | float) else values.get("duration")
+        return f"{seconds:g} s of video" if isinstance(seconds, int | float) else "1 video"
 
     def handles(self, route: str) -> bool:
         """The multimodal video routes and RunPod-style `/run` routes."""

@@ -10,6 +10,7 @@ from ai_registry.components.model_card import model_card, request_model_card
 from ai_registry.components.styles import FOCUS
 from ai_registry.settings import get_settings
 from ai_registry.state.browse import SORT_OPTIONS, BrowseState
+from ai_registry.state.compare_picks import CompareTrayState
 from ai_registry.state.views import StatusView
 
 PANEL_ID = "model-results"
@@ -216,7 +217,7 @@ def browse_page() -> rx.Component:
                 ),
                 rx.el.div(
                     request_model_card(settings.request_model_url),
-                    rx.cond(BrowseState.total > 0, rx.foreach(BrowseState.cards, model_card), empty_state()),
+                    rx.cond(BrowseState.total > 0, rx.foreach(BrowseState.cards, pickable_card), empty_state()),
                     data_testid="model-grid",
                     class_name="grid grid-cols-1 gap-4 md:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4",
                 ),
@@ -236,6 +237,95 @@ def browse_page() -> rx.Component:
                 aria_labelledby="tab-" + BrowseState.category.lower(),
                 class_name="flex flex-col gap-5",
             ),
+            compare_tray(),
             class_name="flex flex-col gap-5",
+        ),
+    )
+
+
+def pickable_card(card) -> rx.Component:
+    """A card with its Compare toggle beside the link (a button inside a link would be two controls in one)."""
+    picked = CompareTrayState.picks.contains(card.slug)
+    return rx.el.div(
+        model_card(card),
+        rx.el.button(
+            rx.cond(picked, rx.icon("check", size=14), rx.icon("plus", size=14)),
+            "Compare",
+            type="button",
+            on_click=CompareTrayState.toggle_pick(card.slug, card.name),
+            aria_pressed=rx.cond(picked, "true", "false"),
+            aria_label="Compare " + card.name,
+            data_testid="compare-toggle",
+            class_name=rx.cond(
+                picked,
+                "absolute right-2 top-2 inline-flex items-center gap-1 rounded-full bg-indigo-700 px-2.5 py-1 "
+                f"text-xs font-semibold text-white shadow {FOCUS}",
+                "absolute right-2 top-2 inline-flex items-center gap-1 rounded-full bg-white/95 px-2.5 py-1 "
+                f"text-xs font-semibold text-slate-800 shadow hover:bg-white {FOCUS}",
+            ),
+        ),
+        class_name="relative h-full",
+    )
+
+
+def _tray_pick(name) -> rx.Component:
+    return rx.el.span(
+        name,
+        data_testid="tray-pick",
+        class_name="rounded-full bg-indigo-50 px-2.5 py-0.5 text-xs font-medium text-indigo-900",
+    )
+
+
+def compare_tray() -> rx.Component:
+    """The picks for a comparison, fixed at the bottom of the window while there are any."""
+    count = CompareTrayState.picks.length()
+    picks = rx.el.div(
+        rx.el.span("Compare:", class_name="text-sm font-semibold"),
+        rx.foreach(CompareTrayState.names, _tray_pick),
+        rx.cond(
+            CompareTrayState.tray_note != "",
+            rx.el.span(CompareTrayState.tray_note, role="status", class_name="text-xs text-amber-800"),
+        ),
+        class_name="flex min-w-0 flex-wrap items-center gap-1.5",
+    )
+    actions = rx.el.div(
+        rx.el.button(
+            "Clear",
+            type="button",
+            on_click=CompareTrayState.clear_picks,
+            data_testid="tray-clear",
+            class_name=f"rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 {FOCUS}",
+        ),
+        rx.cond(
+            count > 1,
+            rx.el.a(
+                "Compare ",
+                count,
+                href=CompareTrayState.compare_href,
+                data_testid="tray-compare",
+                class_name="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-semibold text-white "
+                f"hover:bg-indigo-800 {FOCUS}",
+            ),
+            rx.el.span("Pick one more", class_name="text-xs text-slate-600"),
+        ),
+        class_name="flex shrink-0 items-center gap-2",
+    )
+    return rx.cond(
+        count > 0,
+        rx.fragment(
+            rx.el.div(class_name="h-16", aria_hidden="true"),  # room below the last card, above the tray
+            rx.el.div(
+                rx.el.div(
+                    picks,
+                    actions,
+                    class_name="mx-auto flex max-w-[1600px] flex-wrap items-center justify-between gap-2 px-4 "
+                    "py-3 sm:px-6",
+                ),
+                role="region",
+                aria_label="Models to compare",
+                data_testid="compare-tray",
+                class_name="fixed inset-x-0 bottom-0 z-20 border-t border-slate-200 bg-white/95 shadow-lg "
+                "backdrop-blur",
+            ),
         ),
     )

@@ -12,6 +12,7 @@ from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.playgrounds import playground_panel
+from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
 
 TAB_LABELS = {"playground": "Playground", "api": "API", "readme": "Readme"}
@@ -50,7 +51,31 @@ def model_header() -> rx.Component:
             class_name="flex flex-wrap items-center gap-2 text-sm text-slate-700",
         ),
         rx.el.div(rx.foreach(DetailState.capabilities, tag), class_name="flex flex-wrap gap-1"),
+        compare_line(),
         class_name="flex flex-col gap-2",
+    )
+
+
+def compare_line() -> rx.Component:
+    """"Compare with…" (the compare page with this model in the first panel) and the comparisons it won."""
+    return rx.el.div(
+        ReactRouterLink.create(
+            rx.icon("columns-2", size=16),
+            "Compare with…",
+            to=routes.COMPARE + "?models=" + DetailState.model_slug,
+            data_testid="compare-with",
+            class_name="inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 "
+            f"text-sm font-medium text-slate-800 hover:bg-slate-100 {FOCUS}",
+        ),
+        rx.el.span(
+            rx.icon("trophy", size=14, class_name="text-amber-600"),
+            "Won ",
+            CompareWinsState.wins,
+            rx.cond(CompareWinsState.wins == 1, " comparison", " comparisons"),
+            data_testid="compare-wins",
+            class_name="inline-flex items-center gap-1 text-sm text-slate-700",
+        ),
+        class_name="flex flex-wrap items-center gap-3",
     )
 
 

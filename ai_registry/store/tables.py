@@ -172,3 +172,20 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(index=True, max_length=50)
     target: str | None = Field(default=None, max_length=300)
     details_json: str = "{}"
+
+
+class CompareSession(SQLModel, table=True):
+    """One comparison: its models in panel order, the shared input and settings, the runs, the winner."""
+
+    __tablename__ = "compare_session"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(default="", max_length=20)
+    models_json: str = "[]"  # slugs in panel order; a slug may appear twice (one model, two settings)
+    inputs_json: str = "{}"  # {"shared": {role: value}, "settings": [{name: text}], "same_settings": bool}
+    run_ids_json: str = "[]"  # one run id per panel ("" for a panel that did not run)
+    results_json: str = "[]"  # per panel what the run rows do not keep: {latency, first_token, units, cost}
+    winner_panel: int | None = None  # the voted panel's index
+    winner_slug: str | None = Field(default=None, index=True, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
