@@ -1,7 +1,7 @@
 """Compare sessions: the models, inputs and runs of a side-by-side comparison, and its winner (issue 16).
 
-Revision ID: compare_0001
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 11:20:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "compare_0001"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
