@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_components_core.el.elements.inline import A
 
 
+
 def media_view(
     kind,
     url,
@@ -19,6 +20,11 @@ def media_view(
 ) -> rx.Component:
     """`kind` is "image", "video" or "audio" (anything else renders nothing). `testid` gets the kind
     appended (`result` -> `result-image`), unless it is already complete (`upload-preview`)."""
+
+    # A player takes keyboard focus on its own inner controls, which neither `:focus` nor
+    # `:focus-visible` on the element sees: `:focus-within` draws the house ring around the player
+    # (the class names written out whole, for Tailwind to find).
+    ring = " focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-indigo-600"
 
     def marks(which: str) -> dict[str, str]:
         if testid is None:
@@ -36,11 +42,14 @@ def media_view(
                 loop=loop,
                 plays_inline=True,
                 aria_label=alt,
-                class_name=video_class,
+                class_name=video_class + ring,
                 **marks("video"),
             ),
         ),
-        ("audio", rx.el.audio(src=url, controls=True, aria_label=alt, class_name=audio_class, **marks("audio"))),
+        (
+            "audio",
+            rx.el.audio(src=url, controls=True, aria_label=alt, class_name=audio_class + ring, **marks("audio")),
+        ),
         rx.fragment(),
     )
 

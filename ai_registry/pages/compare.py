@@ -39,11 +39,14 @@ def header() -> rx.Component:
 def problems() -> rx.Component:
     return rx.cond(
         CompareState.problems.length() > 0,
-        rx.el.ul(
-            rx.foreach(CompareState.problems, lambda text: rx.el.li(text, data_testid="compare-problem")),
+        # The alert wraps the list: a <ul> keeps its list role, so its items stay list items.
+        rx.el.div(
+            rx.el.ul(
+                rx.foreach(CompareState.problems, lambda text: rx.el.li(text, data_testid="compare-problem")),
+                class_name="flex list-disc flex-col gap-1 pl-5",
+            ),
             role="alert",
-            class_name="flex list-disc flex-col gap-1 rounded-lg border border-amber-300 bg-amber-50 py-3 pl-8 pr-3 "
-            "text-sm text-amber-950",
+            class_name="rounded-lg border border-amber-300 bg-amber-50 py-3 pl-3 pr-3 text-sm text-amber-950",
         ),
     )
 

@@ -88,6 +88,8 @@ def composer() -> rx.Component:
         rx.el.textarea(
             key="chat-" + PlaygroundState.form_version.to_string(),
             default_value=ChatPlaygroundState.chat_input,
+            # Emptied after a send by mounting anew: focus returns to it then, never on a first visit.
+            auto_focus=ChatPlaygroundState.sent,
             on_change=ChatPlaygroundState.set_chat_input,
             custom_attrs={"onKeyDown": SEND_ON_ENTER},
             placeholder="Ask something… (Enter sends, Shift+Enter starts a new line)",

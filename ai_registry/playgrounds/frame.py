@@ -66,8 +66,11 @@ def run_buttons(
 ) -> rx.Component:
     """Reset/Clear, then Run/Send, which turns into Cancel/Stop while a run is in flight.
 
-    `state` is the kind's substate, whose `run` applies the kind's hooks. `secondary` is
-    (label, event, test id), `stop` (label, test id), `run` (icon, label, test id).
+    Run and Cancel are one button (its `run` event cancels a run in flight), so keyboard focus stays
+    on it from the start of a run to its end; with field errors it is `aria-disabled`, not
+    `disabled`, which would drop the focus. `state` is the kind's substate, whose `run` applies the
+    kind's hooks. `secondary` is (label, event, test id), `stop` (label, test id), `run` (icon,
+    label, test id).
     """
     secondary_label, secondary_event, secondary_id = secondary
     stop_label, stop_id = stop
@@ -82,25 +85,20 @@ def run_buttons(
             data_testid=secondary_id,
             class_name=BUTTON_SECONDARY,
         ),
-        rx.cond(
-            PlaygroundState.running,
-            rx.el.button(
-                rx.icon("square", size=14),
-                stop_label,
-                type="button",
-                on_click=PlaygroundState.stop,
-                data_testid=stop_id,
-                class_name=BUTTON_SECONDARY,
+        rx.el.button(
+            rx.cond(
+                PlaygroundState.running,
+                rx.fragment(rx.icon("square", size=14), stop_label),
+                rx.fragment(rx.icon(run_icon, size=14), run_label, *([price] if show_price else [])),
             ),
-            rx.el.button(
-                rx.icon(run_icon, size=14),
-                run_label,
-                *([price] if show_price else []),
-                type="button",
-                on_click=state.run,
-                disabled=PlaygroundState.has_errors,
-                data_testid=run_id,
-                class_name=BUTTON_PRIMARY,
+            type="button",
+            on_click=state.run,
+            aria_disabled=rx.cond(PlaygroundState.has_errors & ~PlaygroundState.running, "true", "false"),
+            data_testid=rx.cond(PlaygroundState.running, stop_id, run_id),
+            class_name=rx.cond(
+                PlaygroundState.running,
+                BUTTON_SECONDARY,
+                BUTTON_PRIMARY + " aria-disabled:cursor-not-allowed aria-disabled:bg-slate-400",
             ),
         ),
         class_name="flex flex-wrap items-center justify-end gap-2",

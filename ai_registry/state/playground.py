@@ -275,10 +275,6 @@ class PlaygroundState(KindHooks, rx.State):
 
     # ---------- running ----------
 
-    @rx.event
-    def stop(self):
-        self.cancel_requested = True
-
     async def _run(self) -> None:
         """Run the model with the form's values, as a background event of the kind's substate.
 
@@ -286,7 +282,8 @@ class PlaygroundState(KindHooks, rx.State):
         own `run` event calling this: then `self` is the substate and its hooks apply.
         """
         async with self:
-            if self.running:
+            if self.running:  # Run is Cancel while a run is in flight (one button, see run_buttons)
+                self.cancel_requested = True
                 return
             model = self._model()
             if model is None or not self._kind_before_run():

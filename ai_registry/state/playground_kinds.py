@@ -57,6 +57,7 @@ class ChatPlaygroundState(PlaygroundState):
     messages: list[ChatMessage] = []
     chat_input: str = ""
     usage_text: str = ""  # tokens, time to first token and speed of the last answer
+    sent: bool = False  # a message was sent from this page: the emptied message box takes the focus back
 
     @rx.var
     def last_answer(self) -> str:
@@ -64,7 +65,7 @@ class ChatPlaygroundState(PlaygroundState):
         return next((m.content for m in reversed(self.messages) if m.role == "assistant"), "")
 
     def _kind_setup(self, model: UnifiedAIModel) -> None:
-        self.messages, self.chat_input = [], ""
+        self.messages, self.chat_input, self.sent = [], "", False
         self._kind_reset()
 
     def _kind_reset(self) -> None:
@@ -84,6 +85,7 @@ class ChatPlaygroundState(PlaygroundState):
             return False
         self.messages = [*self.messages, ChatMessage("user", text)]
         self.chat_input = ""
+        self.sent = True
         self.form_version += 1
         return True
 

@@ -31,14 +31,14 @@ def announced(page) -> list[str]:
 
 
 def test_a_run_is_announced_when_it_starts_and_when_it_ends(page, upstream):
-    upstream.set_fault("/multimodal/image", Fault(delay=2, times=1))
-    open_playground(page, "qwen-image-edit")
+    upstream.set_fault("/audio/speech", Fault(delay=2, times=1))
+    open_playground(page, "tts")
     region = page.get_by_test_id("run-announcer")
     expect(region).to_have_attribute("role", "status")
     page.evaluate(RECORD)
-    page.get_by_test_id("field-prompt").fill("a lighthouse")
+    page.get_by_test_id("field-input").fill("a lighthouse")
     page.get_by_test_id("run").click()
-    expect(page.get_by_test_id("result-image")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("result-audio")).to_be_attached(timeout=30_000)
     expect(region).to_have_text(FINISHED)
     assert announced(page)[0] == "Running…" and len(announced(page)) == 2, announced(page)
 
@@ -60,9 +60,9 @@ def test_the_chat_answer_is_announced_once_when_it_ends_not_token_by_token(page,
 
 
 def test_a_failed_run_is_announced_and_its_error_is_an_alert(page, upstream):
-    upstream.set_fault("/multimodal/image", Fault(status=500, times=1))
-    open_playground(page, "qwen-image-edit")
-    page.get_by_test_id("field-prompt").fill("a lighthouse")
+    upstream.set_fault("/audio/speech", Fault(status=500, times=1))
+    open_playground(page, "tts")
+    page.get_by_test_id("field-input").fill("a lighthouse")
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("run-announcer")).to_have_text("Run failed.", timeout=30_000)
     expect(page.get_by_role("alert").filter(has=page.get_by_test_id("run-error"))).to_be_visible()

@@ -36,6 +36,7 @@ def create_server_key(page) -> str:
     expect(page.get_by_test_id("create-key")).to_be_enabled()
     page.get_by_test_id("key-name-input").fill("first hour")
     page.get_by_test_id("create-key").click()
+    expect(page.get_by_test_id("new-key-box")).to_be_visible(timeout=30_000)
     return page.get_by_test_id("new-key-value").inner_text().strip()
 
 
