@@ -78,3 +78,21 @@ def test_copy_is_announced(page):
     expect(region).to_have_text("")
     page.get_by_test_id("copy-answer").last.click()
     expect(region).to_have_text("Copied to the clipboard.")
+
+
+def test_reduced_motion_turns_transitions_and_animations_off(browser, app_server, upstream):
+    upstream.set_fault("/audio/speech", Fault(delay=3, times=1))
+    context = browser.new_context(base_url=app_server.url, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        open_playground(page, "tts")
+        page.get_by_test_id("field-input").fill("a lighthouse")
+        page.get_by_test_id("run").click()
+        bar = page.locator("[role=progressbar] > div")
+        expect(bar).to_be_visible()
+        durations = bar.evaluate("el => getComputedStyle(el).transitionDuration").split(",")
+        assert all(float(d.strip().removesuffix("s")) <= 0.001 for d in durations), durations
+        running = page.evaluate("() => document.getAnimations().filter(a => a.playState === 'running').length")
+        assert running == 0
+    finally:
+        context.close()
