@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -87,6 +88,11 @@ def parse_in_worker(spec: SourceSpec, body: bytes, digest: str, base: str | None
     return ParsedBody(digest, base=base, order=[f.id for f in parsed.facts], changed=changed, skipped=parsed.skipped)
 
 
+def _ignore_interrupts() -> None:
+    """In the worker: Ctrl-C of the app's process group is the parent's to handle (it shuts us down)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class RefreshWorker:
     """A one-process pool, created lazily; a crashed worker is replaced on the next call."""
 
@@ -96,7 +102,9 @@ class RefreshWorker:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+            )
             if not self._registered:
                 atexit.register(self.shutdown)
                 self._registered = True
