@@ -7,6 +7,7 @@ import reflex as rx
 from ai_registry import routes
 from ai_registry.backend import build_backend, limit_uploads, serve_pages_without_slash
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
+from ai_registry.first_paint import serve_pages_without_preloads
 from ai_registry.inference.interrupted import interrupted_runs_on_start
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.compare import compare_page
@@ -22,7 +23,7 @@ from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 
 app = rx.App(
-    api_transformer=[build_backend(), limit_uploads, serve_pages_without_slash],
+    api_transformer=[build_backend(), limit_uploads, serve_pages_without_preloads, serve_pages_without_slash],
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Find, try and integrate AI models."),

@@ -138,3 +138,109 @@ def apply_health(model: UnifiedAIModel, health: Health, origin: SourceOrigin | N
             "origins": origins,
         }
     )
+
+
+@dataclass
+class _Merged:
+    base: UnifiedAIModel | None
+    chain: tuple[tuple[SourceFacts, UpstreamFacts], ...]
+    model: UnifiedAIModel  # before health
+    derived_slug: str | None  # an upstream-only model's slug before it was made unique
+    health: tuple[Health | None, SourceOrigin | None] = (None, None)
+    final: UnifiedAIModel | None = None
+
+
+def _meta(contribution: SourceFacts) -> tuple:
+    c = contribution
+    return (c.source, c.default_category, c.rich, c.label, c.base_url, c.path)
+
+
+def _same_chain(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(
+        fa is fb and (ca is cb or _meta(ca) == _meta(cb)) for (ca, fa), (cb, fb) in zip(a, b, strict=True)
+    )
+
+
+class IncrementalMerge:
+    """`merge_catalog` that remembers each model's inputs and result: a model whose built-in entry is
+    equal and whose upstream facts are the very same objects as last time is not merged again.
+
+    Unchanged sources keep their facts objects (see the refresh worker's diffs), so a refresh where
+    a few models changed merges those few. The result equals `merge_catalog` of the same inputs.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[str, _Merged] = {}
+        self.merged_last = 0  # how many models the last call merged anew (for tests and benchmarks)
+
+    def merge(
+        self,
+        builtin: Iterable[UnifiedAIModel],
+        contributions: Iterable[SourceFacts],
+        *,
+        health: Health | None = None,
+        health_origin: SourceOrigin | None = None,
+    ) -> list[UnifiedAIModel]:
+        bases: dict[str, UnifiedAIModel] = {}
+        order: list[str] = []
+        for model in builtin:
+            key = _key(model.id)
+            if key not in bases:
+                bases[key] = model
+                order.append(key)
+        chains: dict[str, list[tuple[SourceFacts, UpstreamFacts]]] = {}
+        for contribution in contributions:
+            for facts in contribution.facts:
+                key = _key(facts.id)
+                if key not in bases and key not in chains:
+                    order.append(key)
+                chains.setdefault(key, []).append((contribution, facts))
+        taken = {m.slug for m in bases.values()}
+        memo: dict[str, _Merged] = {}
+        models: list[UnifiedAIModel] = []
+        self.merged_last = 0
+        for key in order:
+            base, chain = bases.get(key), tuple(chains.get(key, ()))
+            known = self._memo.get(key)
+            same_base = known is not None and (known.base is base or known.base == base)
+            if known is not None and same_base and _same_chain(known.chain, chain):
+                entry = known
+                if entry.derived_slug is not None:
+                    slug = unique_slug(entry.derived_slug, taken)
+                    if slug != entry.model.slug:
+                        entry = _Merged(base, chain, entry.model.model_copy(update={"slug": slug}), entry.derived_slug)
+            else:
+                entry = self._merge_one(base, chain, taken)
+                self.merged_last += 1
+            if entry.derived_slug is not None:
+                taken.add(entry.model.slug)
+            if health is None:
+                final = entry.model
+            elif entry.final is not None and entry.health[0] is health and entry.health[1] == health_origin:
+                final = entry.final
+            else:
+                final = apply_health(entry.model, health, health_origin)
+            entry.health, entry.final = (health, health_origin), final
+            memo[key] = entry
+            models.append(final)
+        self._memo = memo
+        return models
+
+    @staticmethod
+    def _merge_one(base: UnifiedAIModel | None, chain: tuple, taken: set[str]) -> _Merged:
+        derived_slug = None
+        if base is not None:
+            model = _settled(base)
+            rest = chain
+        else:
+            contribution, facts = chain[0]
+            model = derive_model(facts, default_category=contribution.default_category, source=contribution.source)
+            model.origins = [contribution.origin(facts.stated())]
+            if facts.pricing is not None:
+                model.pricing = own_sources(facts.pricing, contribution.source)
+            derived_slug = model.slug
+            model.slug = unique_slug(model.slug, taken)
+            rest = chain[1:]
+        for contribution, facts in rest:
+            model = _apply(model, facts, contribution)
+        return _Merged(base, chain, model, derived_slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from functools import lru_cache
 
 import httpx
@@ -118,15 +119,25 @@ async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
 
 
 _index_cache: dict[int, CatalogIndex] = {}
+_index_lock = threading.Lock()
 
 
 def catalog_index() -> CatalogIndex:
-    """The query index of the current snapshot, built once per snapshot version."""
+    """The query index of the current snapshot, built once per snapshot version.
+
+    A new version's index starts from the last one: only models that changed are indexed again.
+    """
     snapshot = get_aggregator().snapshot
     index = _index_cache.get(snapshot.version)
-    if index is None:
-        _index_cache.clear()
-        index = _index_cache[snapshot.version] = CatalogIndex(snapshot.models)
+    if index is not None:
+        return index
+    with _index_lock:
+        index = _index_cache.get(snapshot.version)
+        if index is None:
+            last = next(iter(_index_cache.values()), None)
+            index = last.updated(snapshot.models) if last is not None else CatalogIndex(snapshot.models)
+            _index_cache.clear()
+            _index_cache[snapshot.version] = index
     return index
 
 

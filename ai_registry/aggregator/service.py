@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -12,9 +13,10 @@ from typing import Literal
 
 import httpx
 
-from ai_registry.aggregator.merge import SourceFacts, merge_catalog
+from ai_registry.aggregator.merge import IncrementalMerge, SourceFacts
 from ai_registry.aggregator.normalize import Health, Normalized, UpstreamFacts
-from ai_registry.aggregator.sources import SOURCES, SourceError, SourceSpec, fetch_source
+from ai_registry.aggregator.refresh_worker import ParsedBody, RefreshWorker, keep_unchanged
+from ai_registry.aggregator.sources import SOURCES, SourceError, SourceSpec, auth_headers, fetch_body, parse_body
 from ai_registry.catalog.models import SourceOrigin, UnifiedAIModel
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class _SourceMemory:
     last_good: object | None = None  # Normalized or Health
     status: SourceStatus | None = None
     fetched_from: str | None = None  # the API root `last_good` came from
+    body_hash: str | None = None  # the hash of the raw body `last_good` was read from
 
 
 @dataclass
@@ -87,6 +90,12 @@ class Aggregator:
     max_bytes: int = 5_000_000
     sources: Sequence[SourceSpec] = SOURCES
     clock: Callable[[], float] = time.monotonic
+    # A body at least this large is decoded and normalized in the refresh worker process (None: never).
+    process_bytes: int | None = 1_000_000
+    # A body at least this large (and smaller than `process_bytes`) is read in a thread.
+    thread_bytes: int = 256 * 1024
+    worker: RefreshWorker | None = None
+    _merge: IncrementalMerge = field(default_factory=IncrementalMerge)
     _memory: dict[str, _SourceMemory] = field(default_factory=dict)
     _snapshot: CatalogSnapshot | None = None
     _lock: asyncio.Lock | None = None
@@ -171,14 +180,44 @@ class Aggregator:
     async def _fetch(self, spec: SourceSpec, key: str | None) -> object:
         if spec.needs_key and not key:
             return _Skip("needs an upstream API key (AINATIVE_API_KEY or developer settings)")
-        return await fetch_source(
-            self.client, spec, api_root=self.api_root, api_key=key, timeout=self.timeout, max_bytes=self.max_bytes
+        body = await fetch_body(
+            self.client, self.api_root + spec.path, timeout=self.timeout, max_bytes=self.max_bytes,
+            headers=auth_headers(key),
         )
+        # The same bytes as the last good answer: nothing to decode, normalize, merge or index.
+        digest = hashlib.sha256(body).hexdigest()
+        memory = self._memory.get(spec.name)
+        if memory is not None and memory.last_good is not None and memory.body_hash == digest:
+            return _Unchanged(digest)
+        previous = memory.last_good if memory is not None else None
+        large = self.process_bytes is not None and len(body) >= self.process_bytes
+        if large and isinstance(previous, Normalized | None):
+            if self.worker is None:
+                self.worker = RefreshWorker()
+            base = memory.body_hash if memory is not None and previous is not None else None
+            parsed: ParsedBody = await self.worker.parse(spec, body, digest, base)
+            result = parsed.apply(previous)
+            return _Parsed(result, digest, same=result is previous)
+        if len(body) >= self.thread_bytes:  # `_read` compares records: off the event loop too
+            return await asyncio.to_thread(_read, spec, body, digest, previous)
+        return _read(spec, body, digest, previous)
+
+    def close(self) -> None:
+        """Stop the refresh worker process, if one was started."""
+        if self.worker is not None:
+            self.worker.shutdown()
 
     def _record(self, spec: SourceSpec, result: object, now: datetime) -> bool:
         """Keep one source's answer; True when its data differs from the last good data."""
         memory = self._memory.setdefault(spec.name, _SourceMemory())
         previous = memory.status or SourceStatus(spec.name, spec.label)
+        if isinstance(result, _Unchanged):
+            memory.status = replace(
+                previous, state="ok", error=None, last_success=now, last_attempt=now, url=self.api_root
+            )
+            moved = memory.fetched_from != self.api_root
+            memory.fetched_from = self.api_root
+            return moved
         if isinstance(result, _Skip):
             memory.status = replace(previous, state="skipped", error=result.reason, last_attempt=now, url=self.api_root)
             return False
@@ -191,8 +230,10 @@ class Aggregator:
             memory.status = replace(previous, state=state, error=error, last_attempt=now, url=self.api_root)
             log.warning("source %s %s: %s", spec.name, state, error)
             return False
-        changed = result != memory.last_good or memory.fetched_from != self.api_root
+        parsed, result = result, result.value
+        changed = not parsed.same or memory.fetched_from != self.api_root
         memory.last_good = result
+        memory.body_hash = parsed.digest
         memory.fetched_from = self.api_root
         count = len(result.facts) if isinstance(result, Normalized) else len(getattr(result, "services", {}))
         skipped = len(result.skipped) if isinstance(result, Normalized) else 0
@@ -249,7 +290,7 @@ class Aggregator:
                 return CatalogSnapshot(previous.models, tuple(statuses), refreshed, previous.version, records)
             self._version += 1
             return CatalogSnapshot(previous.models, tuple(statuses), refreshed, self._version, records)
-        models = merge_catalog(
+        models = self._merge.merge(
             [*self.builtin(), *local_models], contributions, health=health, health_origin=health_origin
         )
         self._local_seen = local_models
@@ -265,3 +306,25 @@ def _states(statuses: Sequence[SourceStatus]) -> list[tuple[str, str, str | None
 @dataclass(frozen=True)
 class _Skip:
     reason: str
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    """A source answered with the same bytes as its last good answer."""
+
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A source's new answer, read; `same` says whether it equals the last good data."""
+
+    value: object
+    digest: str
+    same: bool
+
+
+def _read(spec: SourceSpec, body: bytes, digest: str, previous: object) -> _Parsed:
+    """Decode and normalize a body here, and say whether it brought anything new."""
+    result = keep_unchanged(previous, parse_body(spec, body))
+    return _Parsed(result, digest, same=result is previous or result == previous)

@@ -68,17 +68,17 @@ def _detail(response: httpx.Response, body: bytes) -> str:
     return ""
 
 
-async def fetch_json(
+async def fetch_body(
     client: httpx.AsyncClient,
     url: str,
     *,
     timeout: float,
     max_bytes: int,
     headers: dict[str, str] | None = None,
-) -> Any:
-    """GET `url` and decode JSON, or raise `SourceError` saying what went wrong."""
+) -> bytes:
+    """GET `url` and return the raw body of a successful answer, or raise `SourceError` saying what went wrong."""
 
-    async def _get() -> Any:
+    async def _get() -> bytes:
         async with client.stream("GET", url, headers=headers, timeout=timeout) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -96,13 +96,7 @@ async def fetch_json(
                     response.status_code, "upstream error"
                 )
                 raise SourceError(f"HTTP {response.status_code} ({hint})" + (f": {detail}" if detail else ""))
-            try:
-                # A large listing (10,000 models is about 4 MB) is decoded off the event loop.
-                return await asyncio.to_thread(json.loads, body) if size > _INLINE_JSON_BYTES else json.loads(body)
-            except json.JSONDecodeError as exc:
-                raise SourceError(f"malformed JSON: {exc.msg} at byte {exc.pos}") from exc
-            except UnicodeDecodeError as exc:  # a ValueError without .msg/.pos
-                raise SourceError(f"malformed JSON: not UTF-8 text at byte {exc.start}") from exc
+            return body
 
     try:
         # wait_for bounds the whole exchange; httpx's timeout only bounds each read.
@@ -119,6 +113,46 @@ async def fetch_json(
         raise SourceError(f"{type(exc).__name__}: {exc}"[:200]) from exc
 
 
+def decode_json(body: bytes) -> Any:
+    """A body's JSON, or `SourceError` saying where it is malformed."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"malformed JSON: {exc.msg} at byte {exc.pos}") from exc
+    except UnicodeDecodeError as exc:  # a ValueError without .msg/.pos
+        raise SourceError(f"malformed JSON: not UTF-8 text at byte {exc.start}") from exc
+
+
+def parse_payload(spec: SourceSpec, payload: Any) -> Any:
+    """A decoded payload read by its source: a `Normalized` for model lists, a `Health` for the health route."""
+    try:
+        parsed = spec.parse(payload)
+    except ValueError as exc:
+        raise SourceError(f"unexpected shape: {exc}") from exc
+    if isinstance(parsed, Normalized) and not parsed.facts and parsed.skipped:
+        raise SourceError(f"no valid records ({len(parsed.skipped)} skipped: {parsed.skipped[0]})")
+    return parsed
+
+
+def parse_body(spec: SourceSpec, body: bytes) -> Any:
+    """Decode and read one source's raw body (pure and picklable: it also runs in the refresh worker)."""
+    return parse_payload(spec, decode_json(body))
+
+
+async def fetch_json(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """GET `url` and decode JSON, or raise `SourceError` saying what went wrong."""
+    body = await fetch_body(client, url, timeout=timeout, max_bytes=max_bytes, headers=headers)
+    # A large listing (10,000 models is about 4 MB) is decoded off the event loop.
+    return await asyncio.to_thread(decode_json, body) if len(body) > _INLINE_JSON_BYTES else decode_json(body)
+
+
 async def fetch_source(
     client: httpx.AsyncClient,
     spec: SourceSpec,
@@ -132,11 +166,5 @@ async def fetch_source(
     payload = await fetch_json(
         client, api_root + spec.path, timeout=timeout, max_bytes=max_bytes, headers=auth_headers(api_key)
     )
-    try:
-        # Validating thousands of records takes a while: off the event loop, so pages stay responsive.
-        parsed = await asyncio.to_thread(spec.parse, payload)
-    except ValueError as exc:
-        raise SourceError(f"unexpected shape: {exc}") from exc
-    if isinstance(parsed, Normalized) and not parsed.facts and parsed.skipped:
-        raise SourceError(f"no valid records ({len(parsed.skipped)} skipped: {parsed.skipped[0]})")
-    return parsed
+    # Validating thousands of records takes a while: off the event loop, so pages stay responsive.
+    return await asyncio.to_thread(parse_payload, spec, payload)

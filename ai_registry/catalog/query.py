@@ -6,6 +6,7 @@ so a query is a single pass over a pre-sorted list with cheap checks.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -123,6 +124,18 @@ class _Entry:
     model: UnifiedAIModel
     text: str
     categories: frozenset[str]
+    keys: dict[str, tuple] = field(compare=False)  # its place in each sort order
+
+    @classmethod
+    def of(cls, model: UnifiedAIModel) -> _Entry:
+        name = _name_key(model)
+        dated = model.created is not None
+        keys = {
+            "name": name,
+            "newest": (0, -model.created, name) if dated else (1, 0, name),
+            "oldest": (0, model.created, name) if dated else (1, 0, name),
+        }
+        return cls(model, search_text(model), model_categories(model), keys)
 
 
 class _Lru(OrderedDict):
@@ -160,12 +173,11 @@ class CatalogIndex:
     _lock: threading.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        entries = {
-            id(m): _Entry(m, search_text(m), model_categories(m)) for m in self.models
-        }
-        self._orders = {
-            order: [entries[id(m)] for m in sort_models(self.models, order)] for order in SORT_ORDERS
-        }
+        entries = [_Entry.of(m) for m in self.models]
+        self._set_orders({order: sorted(entries, key=lambda e, o=order: e.keys[o]) for order in SORT_ORDERS})
+
+    def _set_orders(self, orders: dict[str, list[_Entry]]) -> None:
+        self._orders = orders
         self._lists = {}
         for order, ordered in self._orders.items():
             self._lists[(order, "All")] = ordered
@@ -174,6 +186,29 @@ class CatalogIndex:
         self._results = _Lru(_CACHED_QUERIES)
         self._facets = _Lru(_CACHED_QUERIES)
         self._lock = threading.Lock()
+
+    def updated(self, models: Sequence[UnifiedAIModel]) -> CatalogIndex:
+        """The index of `models`, reusing this one's work for every model that is the very same object.
+
+        A refresh that changed a few models indexes those few and moves them into place in the
+        sort orders; the result answers every query exactly as `CatalogIndex(models)` would.
+        """
+        old = {id(e.model): e for e in self._orders["name"]}
+        kept = {id(m) for m in models if id(m) in old}
+        new = [_Entry.of(m) for m in models if id(m) not in old]
+        index = object.__new__(CatalogIndex)
+        index.models = models
+        orders = {}
+        for order, ordered in self._orders.items():
+            current = [e for e in ordered if id(e.model) in kept]
+            if len(new) * 8 > len(models):
+                current = sorted([*current, *new], key=lambda e, o=order: e.keys[o])
+            else:
+                for entry in new:
+                    bisect.insort(current, entry, key=lambda e, o=order: e.keys[o])
+            orders[order] = current
+        index._set_orders(orders)
+        return index
 
     def __len__(self) -> int:
         return len(self.models)

@@ -6,7 +6,6 @@ import reflex as rx
 from reflex_components_core.el.elements.inline import A
 
 
-
 def media_view(
     kind,
     url,

@@ -34,7 +34,11 @@ def no_example(icon) -> rx.Component:
     )
 
 
-def thumbnail(card) -> rx.Component:
+# Cards in the first row (up to four columns) are on the first screen: their images load first.
+FIRST_ROW = 4
+
+
+def thumbnail(card, index=None) -> rx.Component:
     # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
     # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
     # React reuses the element for the next card in a new list (a search), so a load shows it again.
@@ -53,9 +57,15 @@ def thumbnail(card) -> rx.Component:
                 rx.el.img(
                     src=card.thumb_url,
                     alt=card.thumb_alt,
-                    loading="lazy",
+                    loading="lazy" if index is None else rx.cond(index < FIRST_ROW, "eager", "lazy"),
                     decoding="async",
-                    custom_attrs=hide_on_error,
+                    custom_attrs={
+                        **hide_on_error,
+                        # Intrinsic size (5:2) so the browser knows the box before the image arrives.
+                        "width": "500",
+                        "height": "200",
+                        "fetchPriority": "auto" if index is None else rx.cond(index < FIRST_ROW, "high", "auto"),
+                    },
                     class_name="absolute inset-0 h-full w-full object-cover text-transparent",
                 ),
             ),
@@ -91,10 +101,11 @@ THUMBNAIL_FALLBACK_SCRIPT = (
 )
 
 
-def model_card(card) -> rx.Component:
-    """A real link to the model's page: click, middle-click and Enter all work."""
+def model_card(card, index=None) -> rx.Component:
+    """A real link to the model's page: click, middle-click and Enter all work. `index`: its place in
+    the grid, so the first row's images load eagerly and first."""
     return ReactRouterLink.create(
-        thumbnail(card),
+        thumbnail(card, index),
         rx.el.div(
             rx.el.div(
                 rx.el.h3(card.name, class_name="text-base font-semibold leading-snug text-slate-900"),

@@ -14,6 +14,9 @@ from ai_registry.state.compare_picks import CompareTrayState
 from ai_registry.state.views import StatusView
 
 PANEL_ID = "model-results"
+# The search waits this long after the last keystroke: a query costs the index a millisecond or two,
+# so the wait is only there to send one request per burst of typing, not per key.
+SEARCH_DEBOUNCE_MS = 90
 
 # The tabs follow the ARIA tabs pattern with manual activation: Tab enters the tab row at the
 # selected tab, the arrow keys, Home and End move between tabs, Enter or Space selects one.
@@ -114,7 +117,7 @@ def search_box() -> rx.Component:
             type="search",
             placeholder="Search by name, provider, capability…",
             value=BrowseState.q,
-            on_change=BrowseState.set_search.debounce(250),
+            on_change=BrowseState.set_search.debounce(SEARCH_DEBOUNCE_MS),
             aria_label="Search models",
             data_testid="search-input",
             max_length=200,

@@ -177,7 +177,9 @@ class BrowseState(rx.State):
         finally:
             async with self:
                 self.refreshing = False
-                self._apply()
+                # Most refreshes bring nothing new (same bytes, same version): no cards to resend.
+                if force or self.catalog_version != get_aggregator().snapshot.version:
+                    self._apply()
 
     @rx.event
     def retry(self):
