@@ -94,6 +94,21 @@ class Run(SQLModel, table=True):
     worker: str | None = Field(default=None, max_length=300)
 
 
+class RateSend(SQLModel, table=True):
+    """One run counted against a model's rate limit, shared by every process on this database.
+
+    A sliding log: rows older than the window are deleted as new sends are counted
+    (`store/rate_sends.py`); `sent_at` is Unix time in seconds.
+    """
+
+    __tablename__ = "rate_send"
+    __table_args__ = (Index("ix_rate_send_key_sent_at", "key", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)
+    sent_at: float
+
+
 # -- identity: people, their sign-in sessions, invites, throttling and the audit log ---------------------
 
 
