@@ -1,4 +1,4 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,24 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
 
     upgrade("head")
     print("database is at the latest revision")
+    from ai_registry.inference.jobs import ensure_schema, queued
+
+    if queued() and ensure_schema():
+        print("job queue tables created")
+    return 0
+
+
+def _cmd_worker(_args: argparse.Namespace) -> int:
+    import logging
+
+    from ai_registry.inference.job_worker import serve_worker
+    from ai_registry.inference.jobs import queued
+
+    if not queued():
+        print("the job worker needs AI_REGISTRY_QUEUE=procrastinate and DATABASE_URL on PostgreSQL", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve_worker())
     return 0
 
 
@@ -105,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
     engine.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     engine.set_defaults(func=_cmd_engine)
+    sub.add_parser("worker", help="execute queued runs (AI_REGISTRY_QUEUE=procrastinate)").set_defaults(
+        func=_cmd_worker
+    )
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Where runs are counted against rate limits. auto: Redis when configured, else the database when
     # DATABASE_URL is set, else this process (the embedded default, one process).
     rate_limits: Literal["auto", "process", "database", "redis"] = "auto"
+    # How runs are executed. inline: inside the web process (the embedded default); procrastinate:
+    # as jobs in PostgreSQL (DATABASE_URL) that `python -m ai_registry worker` processes execute.
+    queue: Literal["inline", "procrastinate"] = "inline"
+    # Runs one job worker executes at once.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @field_validator("signup_domains", mode="before")
     @classmethod

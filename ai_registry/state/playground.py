@@ -21,40 +21,22 @@ from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
+from ai_registry.inference.jobs import run_and_record
 from ai_registry.inference.result import RunResult
-from ai_registry.inference.run import run_and_record
-from ai_registry.inference.transport import is_local
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
 from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
 from ai_registry.state.detail import DetailState
-from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
+from ai_registry.state.form_views import FieldView, default_values, field_view, needs_key_notice, rate_text, value_text
 from ai_registry.state.playground_hooks import KindHooks
+from ai_registry.state.run_follow import follow_in_state, needs_follower, run_stopped, stored_run
 from ai_registry.store import runs as run_store
-from ai_registry.store.db import session_scope
-from ai_registry.store.upstream_key import upstream_api_key
 
 UPLOAD_ID = "playground-upload"
 STREAM_FLUSH_S = 0.08  # how often streamed text reaches the browser (about 12 times a second)
 PROGRESS_TICK_S = 0.5  # how often the progress bar moves
-
-
-def _needs_key(model: UnifiedAIModel) -> bool:
-    """Blocking (a database read): call through `asyncio.to_thread`."""
-    return not is_local(model) and not upstream_api_key()
-
-
-def _stored_run(run_id: str) -> Any:
-    with session_scope() as session:
-        return run_store.get_run(session=session, run_id=run_id)
-
-
-def _run_stopped(run_id: str) -> bool:
-    """Whether the stored run is over (finished, or interrupted when its server process stopped)."""
-    row = _stored_run(run_id)
-    return row is not None and row.status != "running"
 
 
 class PlaygroundState(KindHooks, rx.State):
@@ -83,6 +65,7 @@ class PlaygroundState(KindHooks, rx.State):
     cancel_requested: bool = False
     elapsed: float = 0.0
     run_id: str = ""
+    _follow_beat: float = 0.0  # when a follower of the run last ticked (state/run_follow.py)
     status: str = ""  # "" | succeeded | failed | cancelled
     error: str = ""
     error_hint: str = ""
@@ -145,7 +128,7 @@ class PlaygroundState(KindHooks, rx.State):
     async def on_load(self):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         run_id = self.router.url.query_parameters.get("run", "")
-        if self.running and self.run_id and await asyncio.to_thread(_run_stopped, self.run_id):
+        if self.running and self.run_id and await asyncio.to_thread(run_stopped, self.run_id):
             # A run this tab still shows in flight is over: its process died, or it ended meanwhile.
             self.running = False
             if slug == self.model_slug:
@@ -153,10 +136,16 @@ class PlaygroundState(KindHooks, rx.State):
         if slug != self.model_slug:
             await self._setup(slug)
         elif (model := self._model()) is not None:
-            self.needs_key = await asyncio.to_thread(_needs_key, model)
+            self.needs_key = await asyncio.to_thread(needs_key_notice, model)
         if run_id and run_id != self.run_id and not self.running:
             state = await self._kind_state()
             await state._load_run(run_id)
+        if needs_follower(self):  # its follower died with its web worker: follow it from here
+            return PlaygroundState.follow_run
+
+    @rx.event(background=True)
+    async def follow_run(self):
+        await follow_in_state(self)
 
     async def _setup(self, slug: str) -> None:
         self.model_slug = slug
@@ -177,7 +166,7 @@ class PlaygroundState(KindHooks, rx.State):
         self.values = default_values(model)
         self.form_version += 1
         self.errors = {}
-        self.needs_key = await asyncio.to_thread(_needs_key, model)
+        self.needs_key = await asyncio.to_thread(needs_key_notice, model)
         self.rate_text = rate_text(model)
         self.expected_seconds = kind.expected_run_seconds(model)
         state = await self._kind_state()
@@ -340,7 +329,7 @@ class PlaygroundState(KindHooks, rx.State):
                     if pending:
                         self.partial += "".join(pending)
                         pending.clear()
-                    self.elapsed = now - started
+                    self.elapsed, self._follow_beat = now - started, time.time()
                     if self.cancel_requested:
                         cancel.set()
             result = task.result()
@@ -375,7 +364,7 @@ class PlaygroundState(KindHooks, rx.State):
 
     async def _load_run(self, run_id: str) -> None:
         """Put a stored run's inputs back into the form, with its result."""
-        row = await asyncio.to_thread(_stored_run, run_id)
+        row = await asyncio.to_thread(stored_run, run_id)
         if row is None or row.model_slug != self.model_slug:
             self.status, self.error = "failed", "That run does not exist for this model."
             return

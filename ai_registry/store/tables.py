@@ -92,6 +92,10 @@ class Run(SQLModel, table=True):
     # The process executing the run, `host:pid:start` (see inference/interrupted.py), so that a run
     # left `running` by a process that died can be told apart from one still in flight.
     worker: str | None = Field(default=None, max_length=300)
+    # A run executed as a job (scaled mode): the text streamed so far, so any web worker can show it,
+    # and whether someone pressed Stop (the job worker polls it).
+    output_text: str | None = None
+    cancel_requested: bool = False
 
 
 class RateSend(SQLModel, table=True):
