@@ -1,4 +1,5 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web | cluster`.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +101,20 @@ def _cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_web(args: argparse.Namespace) -> int:
+    from ai_registry.web_server import serve_web
+
+    serve_web(port=args.port, workers=args.workers, host=args.host)
+    return 0
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from ai_registry.cluster import run_cluster
+
+    run_cluster(web_workers=args.web_workers)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ai_registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="execute queued runs (AI_REGISTRY_QUEUE=procrastinate)").set_defaults(
         func=_cmd_worker
     )
+    web = sub.add_parser("web", help="serve the app in production mode; dead granian workers are respawned")
+    web.add_argument("--port", type=int, default=3000, help="port of the frontend and backend (default 3000)")
+    web.add_argument("--workers", type=int, default=2, help="granian workers (default 2; more than 1 needs Redis)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.set_defaults(func=_cmd_web)
+    cluster = sub.add_parser("cluster", help="PostgreSQL, Redis, engine, job worker and web workers, supervised")
+    cluster.add_argument("--web-workers", type=int, default=2, help="granian workers of the web app (default 2)")
+    cluster.set_defaults(func=_cmd_cluster)
     args = parser.parse_args(argv)
     return args.func(args)
 
