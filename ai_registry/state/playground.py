@@ -114,7 +114,7 @@ class PlaygroundState(KindHooks, rx.State):
 
     async def _kind_state(self) -> PlaygroundState:
         """The substate of the open model's kind (this state when none matches)."""
-        for substate in type(self).get_substates():
+        for substate in self.get_substates():  # also through a background event's StateProxy
             if getattr(substate, "KIND", None) == self.kind:
                 return await self.get_state(substate)
         return self
@@ -140,7 +140,7 @@ class PlaygroundState(KindHooks, rx.State):
         if run_id and run_id != self.run_id and not self.running:
             state = await self._kind_state()
             await state._load_run(run_id)
-        if needs_follower(self):  # its follower died with its web worker: follow it from here
+        if needs_follower(self):  # its follower may have died with its web worker: follow it from here too
             return PlaygroundState.follow_run
 
     @rx.event(background=True)

@@ -4,7 +4,8 @@ A tab whose state says a run is in flight may have lost the background event tha
 web worker running it died, or the tab was reloaded onto another worker. Its `on_load` then starts
 `follow_in_state`, which polls the run's row, shows the text streamed so far and, when the run ends,
 its result, exactly as the original event would have. Each follower stamps `_follow_beat` on every
-tick, so a second one starts only when the first has gone quiet.
+tick; a follower that finds a fresher stamp than its own stays passive until that one goes quiet, so
+one follower at a time writes to the page.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def run_stopped(run_id: str) -> bool:
 
 
 def needs_follower(state: Any) -> bool:
-    """A queued run this tab shows in flight that no follower has stamped lately."""
-    return bool(state.running and state.run_id and jobs.queued() and time.time() - state._follow_beat > QUIET_S)
+    """A queued run this tab shows in flight (its follower may have died with its web worker)."""
+    return bool(state.running and state.run_id and jobs.queued())
 
 
 async def follow_in_state(state: Any) -> None:
@@ -45,24 +46,25 @@ async def follow_in_state(state: Any) -> None:
         run_id = state.run_id
         if not needs_follower(state):
             return
-        state._follow_beat = time.time()
-    started = time.monotonic()
-    deadline = started + jobs.FOLLOW_LIMIT_S
+    mine = 0.0  # the stamp this follower wrote last
+    deadline = time.monotonic() + jobs.FOLLOW_LIMIT_S
     while time.monotonic() < deadline:
         row = await asyncio.to_thread(stored_run, run_id)
         async with state:
             if state.run_id != run_id or not state.running:
-                return  # the tab moved on, or the original follower finished it
-            state._follow_beat = time.time()
-            if row is None:
-                state.running, state.status, state.error = False, "failed", "This run's record is gone."
-                return
-            state.partial = row.output_text or ""
-            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-            state.elapsed = max(0.0, time.time() - created.timestamp())
-            if row.status != "running":
-                kind_state = await state._kind_state()
-                kind_state._show_result(jobs.result_from_row(row))
-                state.running = False
-                return
+                return  # the tab moved on, or another follower finished it
+            # Another follower stamped lately: leave the page to it until it goes quiet.
+            if state._follow_beat == mine or time.time() - state._follow_beat >= QUIET_S:
+                state._follow_beat = mine = time.time()
+                if row is None:
+                    state.running, state.status, state.error = False, "failed", "This run's record is gone."
+                    return
+                state.partial = row.output_text or ""
+                created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+                state.elapsed = max(0.0, time.time() - created.timestamp())
+                if row.status != "running":
+                    kind_state = await state._kind_state()
+                    kind_state._show_result(jobs.result_from_row(row))
+                    state.running = False
+                    return
         await asyncio.sleep(FOLLOW_POLL_S)

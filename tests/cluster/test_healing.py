@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ai_registry.inference.interrupted import ProcessId, this_process
 from ai_registry.socket_records import INSTANCE_PREFIX, RECORD_PREFIX, stamp_alive, sweep_dead_records
 from ai_registry.supervisor import Child, Supervisor
 from tests.support.services import free_port
@@ -142,6 +143,12 @@ async def test_a_dead_workers_socket_records_are_swept(redis_client) -> None:
         assert await redis_client.exists(RECORD_PREFIX + "tab-of-self")
         await redis_client.delete(INSTANCE_PREFIX + "live-instance")  # its stamp expired: it died too
         assert await sweep_dead_records(redis_client, own="self-instance") == ["tab-of-live"]
+        # A stamp still fresh but naming a process of this host that is gone: swept at once.
+        await record("tab-of-killed", "killed-instance")
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait(timeout=30)
+        await stamp_alive(redis_client, "killed-instance", ProcessId(this_process().host, gone.pid, None).text)
+        assert await sweep_dead_records(redis_client, own="self-instance") == ["tab-of-killed"]
     finally:
         await redis_client.flushdb()
         await redis_client.aclose()

@@ -177,6 +177,7 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
     """Scaled mode: the web worker that followed a chat run died; the reloaded tab's `on_load` starts a
     follower here, which shows the text streamed so far and then the answer, as the original would."""
     import asyncio
+    import time
 
     from reflex.istate.data import ReflexURL, RouterData
 
@@ -189,12 +190,14 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
     monkeypatch.setenv("AI_REGISTRY_QUEUE", "procrastinate")
     get_settings.cache_clear()
     monkeypatch.setattr(run_follow, "FOLLOW_POLL_S", 0.01)
+    monkeypatch.setattr(run_follow, "QUIET_S", 0.2)
     with session_scope() as session:
         create_run(session=session, run_id="moved", model_slug="gpt-4", inputs={}, worker=None)
         run_progress.save_progress(session=session, run_id="moved", text="Hel")
     base, chat = await open_model("gpt-4")
     chat.messages = [ChatMessage("user", "Say hello")]
     base.running, base.run_id = True, "moved"
+    base._follow_beat = time.time()  # the original follower, alive a moment ago (then its worker died)
     base.router = RouterData(url=ReflexURL("http://127.0.0.1/dashboard/ai-settings/gpt-4"))
     assert await base.on_load() == PlaygroundState.follow_run
     follower = asyncio.ensure_future(run_follow.follow_in_state(_Proxy(base)))
@@ -203,7 +206,7 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
             break
         await asyncio.sleep(0.01)
     assert base.partial == "Hel" and base.running
-    assert not run_follow.needs_follower(base)  # the follower's beat keeps a second one from starting
+    assert base._follow_beat > 0  # its stamp keeps a second follower passive
     done = RunResult(status="succeeded", output_kind=OutputKind.CHAT, run_id="moved", text="Hello!")
     with session_scope() as session:
         run_progress.save_progress(session=session, run_id="moved", text="Hello!")
