@@ -32,8 +32,14 @@ def _cmd_worker(_args: argparse.Namespace) -> int:
     if not queued():
         print("the job worker needs AI_REGISTRY_QUEUE=procrastinate and DATABASE_URL on PostgreSQL", file=sys.stderr)
         return 2
+    from ai_registry.inference.job_worker import DatabaseLost
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve_worker())
+    try:
+        asyncio.run(serve_worker())
+    except DatabaseLost as exc:
+        print(f"worker stopped: {exc}; start it again (make cluster's supervisor does)", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -13,24 +13,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from ai_registry.inference.interrupted import this_process
 from ai_registry.inference.jobs import QUEUE, TASK, _open_app, ensure_schema, result_from_row
-from ai_registry.inference.record import record_finished
 from ai_registry.inference.result import RunResult
 from ai_registry.settings import get_settings
 from ai_registry.store import run_progress
 from ai_registry.store.db import session_scope
-from ai_registry.store.runs import run_inputs
+from ai_registry.store.runs import finish_run, run_inputs
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 2.0  # how often a worker says it is alive
 STALLED_S = 10.0  # a worker silent this long is taken for dead, and its runs recovered
 RECOVER_EVERY_S = 3.0
+WATCH_S = 2.0  # how often the worker checks that its database answers
+FETCH_POLL_S = 0.5  # how often an idle worker looks for a job
 PROGRESS_S = 0.25  # how often streamed text is written to the run's row
 MAX_ATTEMPTS = 2  # a run whose worker died this many times is marked failed
+FINISH_TRIES, FINISH_WAIT_S = 120, 1.0  # how long a finished run's result waits for its database
 DIED_REASON = "The job worker running this run stopped before it finished (killed, crashed or its host went away)"
 
 
@@ -41,8 +44,30 @@ def _claim(run_id: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def _progress(run_id: str, text: str | None) -> bool:
-    with session_scope() as session:
-        return run_progress.save_progress(session=session, run_id=run_id, text=text)
+    """Store the streamed text; True when Stop was asked. A database that is away (restarting) only
+    delays the text: the run goes on, and the next round writes it."""
+    try:
+        with session_scope() as session:
+            return run_progress.save_progress(session=session, run_id=run_id, text=text)
+    except Exception:
+        log.warning("run %s: could not store its progress (database away?)", run_id)
+        return False
+
+
+def _finish(run_id: str, result: RunResult) -> None:
+    """Store the result, waiting out a database restart (`FINISH_TRIES` x `FINISH_WAIT_S`): a finished
+    run must not stay `running` because its database was away at the moment it ended."""
+    for attempt in range(FINISH_TRIES):
+        try:
+            with session_scope() as session:
+                if result.text:
+                    run_progress.save_progress(session=session, run_id=run_id, text=result.text)
+                finish_run(session=session, run_id=run_id, result=result)
+            return
+        except Exception:
+            log.warning("run %s: could not store its result (try %d)", run_id, attempt + 1, exc_info=attempt == 0)
+            time.sleep(FINISH_WAIT_S)
+    raise RuntimeError(f"run {run_id}: the database did not take its result")
 
 
 def _end(run_id: str, status: str, reason: str) -> bool:
@@ -85,8 +110,7 @@ async def execute_run(run_id: str) -> RunResult | None:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
-    await asyncio.to_thread(_progress, run_id, result.text or "".join(parts))
-    await record_finished(run_id=run_id, result=result)
+    await asyncio.to_thread(_finish, run_id, result)
     return result
 
 
@@ -121,24 +145,61 @@ async def _recover_forever(app: Any) -> None:
         await asyncio.sleep(RECOVER_EVERY_S)
 
 
+class DatabaseLost(RuntimeError):
+    """The queue's database stopped answering: this worker exits, and its supervisor starts a fresh one."""
+
+
+async def _watch_database(app: Any, worker: asyncio.Task) -> None:
+    # In the fault test a worker stopped taking jobs after a PostgreSQL restart; a worker that sees
+    # its database go away therefore exits, and the supervisor's fresh one (fresh connections)
+    # recovers what this one had in flight.
+    while True:
+        await asyncio.sleep(WATCH_S)
+        try:
+            answered = await asyncio.wait_for(app.job_manager.check_connection_async(), WATCH_S)
+        except Exception:
+            answered = False
+        if not answered:
+            log.error("the queue's database stopped answering; this worker exits to be started afresh")
+            worker.cancel()
+            raise DatabaseLost("the queue's database stopped answering")
+
+
 async def serve_worker() -> None:
-    """Run a job worker until SIGTERM or Ctrl-C."""
+    """Run a job worker until SIGTERM or Ctrl-C (or until its database goes away: then it raises
+    `DatabaseLost`, to be started again)."""
     await asyncio.to_thread(ensure_schema)
     app = await _open_app()
     recovery = asyncio.create_task(_recover_forever(app))
+    worker = asyncio.create_task(_run_worker(app))
+    watch = asyncio.create_task(_watch_database(app, worker))
     try:
-        await app.run_worker_async(
-            queues=[QUEUE],
-            concurrency=get_settings().worker_concurrency,
-            update_heartbeat_interval=HEARTBEAT_S,
-            stalled_worker_timeout=STALLED_S,
-            delete_jobs="successful",
-        )
+        await worker
+    except asyncio.CancelledError:
+        if watch.done() and isinstance(watch.exception(), DatabaseLost):
+            raise watch.exception() from None
+        raise
     finally:
-        recovery.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await recovery
-        await app.close_async()
+        for task in (watch, recovery):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, DatabaseLost):
+                await task
+        with contextlib.suppress(Exception):
+            await app.close_async()
+
+
+async def _run_worker(app: Any) -> None:
+    await app.run_worker_async(
+        queues=[QUEUE],
+        concurrency=get_settings().worker_concurrency,
+        update_heartbeat_interval=HEARTBEAT_S,
+        stalled_worker_timeout=STALLED_S,
+        delete_jobs="successful",
+        # Polling every half second rather than LISTEN/NOTIFY: one long-lived connection fewer to
+        # lose when the database restarts.
+        listen_notify=False,
+        fetch_job_polling_interval=FETCH_POLL_S,
+    )
 
 
 __all__ = ["execute_run", "recover_stalled", "result_from_row", "serve_worker"]

@@ -33,13 +33,13 @@ from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.inference import errors
 from ai_registry.inference.decode import TextCallback
 from ai_registry.inference.errors import RunError
-from ai_registry.inference.record import record_started
+from ai_registry.inference.record import inputs_for_log
 from ai_registry.inference.result import RunResult, new_run_id
 from ai_registry.kinds import OutputKind
 from ai_registry.settings import get_settings
 from ai_registry.store import run_progress
 from ai_registry.store.db import session_scope
-from ai_registry.store.runs import get_run, output_url
+from ai_registry.store.runs import create_run, get_run, output_url
 from ai_registry.store.tables import Run
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ def build_app() -> procrastinate.App:
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(), min_size=1, max_size=4))
 
-    @app.task(name=TASK, queue=QUEUE)
+    # A job that raised before its run started (the database was away when it claimed the run) is
+    # tried again; once running, `execute_run` stores every outcome itself.
+    @app.task(name=TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=10, wait=3))
     async def execute(run_id: str) -> None:
         from ai_registry.inference.job_worker import execute_run
 
@@ -109,9 +111,15 @@ def ensure_schema() -> bool:
         return True
 
 
+def _store_queued(run_id: str, model_slug: str, values: Mapping[str, Any]) -> None:
+    with session_scope() as session:
+        create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs_for_log(values), worker=None)
+
+
 async def submit(model: UnifiedAIModel, values: Mapping[str, Any], *, run_id: str) -> None:
-    """Store the run as running and defer its job."""
-    await record_started(run_id=run_id, model_slug=model.slug, values=values, worker=None)
+    """Store the run as running and defer its job; raises when either cannot be stored (then no job
+    runs without its row)."""
+    await asyncio.to_thread(_store_queued, run_id, model.slug, values)
     app = await _open_app()
     await app.configure_task(TASK, queue=QUEUE).defer_async(run_id=run_id)
 
@@ -125,6 +133,15 @@ def read_run(run_id: str) -> Run | None:
 def _request_cancel(run_id: str) -> None:
     with session_scope() as session:
         run_progress.request_cancel(session=session, run_id=run_id)
+
+
+def _end_unqueued(run_id: str, reason: str) -> None:
+    """A run whose row was stored but whose job was not: failed with the reason (when the database lets us)."""
+    try:
+        with session_scope() as session:
+            run_progress.end_run(session=session, run_id=run_id, status="failed", reason=reason)
+    except Exception:
+        log.warning("run %s: could not mark it failed", run_id)
 
 
 def result_from_row(row: Run) -> RunResult:
@@ -197,6 +214,7 @@ async def run_and_record(
         await submit(model, values, run_id=run_id)
     except Exception as exc:  # the queue's database is down: say so, never hang the page
         log.exception("run %s could not be queued", run_id)
+        await asyncio.to_thread(_end_unqueued, run_id, f"The run could not be queued: {exc}")
         return RunResult(status="failed", output_kind=OutputKind.TEXT, run_id=run_id, error=errors.internal_error(exc))
     result = await follow(run_id, on_text=options.get("on_text"), cancel=options.get("cancel"))
     if result is None:

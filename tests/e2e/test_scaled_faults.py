@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.own_app]
 
 KEY = "scaled-upstream-key"
 MODEL = "qwen-image-edit"
+LOAD_MODEL = "bge-small-en-v1-5"
 GALLERY = "/dashboard/ai-settings"
 WAIT_S = 90
 STARTUP_S = 300
@@ -83,7 +84,12 @@ class ScaledApp:
         self.processes: list[subprocess.Popen] = []
         python = [sys.executable, "-m", "ai_registry"]
         subprocess.run([*python, "migrate"], cwd=ROOT, env=self.env, check=True, timeout=120)
-        self.worker = self._start("worker", [*python, "worker"])
+        # The job worker under the cluster's supervisor, as `make cluster` runs it (started again if it exits).
+        supervised = (
+            "import sys\nfrom ai_registry.supervisor import Child, Supervisor\n"
+            "s = Supervisor()\ns.add(Child('worker', [sys.executable, '-m', 'ai_registry', 'worker']))\ns.run()\n"
+        )
+        self.worker = self._start("worker", [sys.executable, "-c", supervised])
         self.web = self._start("web", [*python, "web", "--port", str(self.port), "--workers", "2"])
         try:
             _wait_ready(self.url, self.web, time.monotonic() + STARTUP_S)
@@ -179,3 +185,83 @@ def test_killing_every_web_worker_mid_run_loses_neither_the_session_nor_the_resu
     assert runs(database_url) == {run_id: "succeeded"}
     assert len(upstream.requests_to("/multimodal/image", "POST")) == 1  # followed, not run again
     context.close()
+
+
+def test_restarting_postgres_and_redis_under_load_loses_no_finished_run(
+    browser, scaled, postgres_server, redis_server
+) -> None:
+    import asyncio
+    import threading
+
+    from ai_registry.aggregator.runtime import find_model  # noqa: F401  (the catalog of this process)
+    from ai_registry.catalog.builtin import load_builtin_catalog
+    from ai_registry.inference import jobs
+    from ai_registry.inference.result import new_run_id
+    from tests.conftest import clear_process_caches
+    from tests.support.services import restart_postgres, restart_redis
+
+    app, upstream, database_url = scaled
+    os.environ.update({"DATABASE_URL": database_url, "AI_REGISTRY_QUEUE": "procrastinate"})
+    clear_process_caches()
+    model = next(m for m in load_builtin_catalog() if m.slug == LOAD_MODEL)  # no rate limit of its own
+    submitted: list[str] = []
+    stop = threading.Event()
+    page_errors: list[int] = []
+
+    def submit_runs() -> None:  # load: a run every 0.2 s from another process, as another web worker would
+        async def loop() -> None:
+            while not stop.is_set():
+                run_id = new_run_id()
+                try:
+                    await jobs.submit(model, {"input": "load"}, run_id=run_id)
+                    submitted.append(run_id)
+                except Exception:  # the database is restarting: this one was refused, honestly
+                    pass
+                await asyncio.sleep(0.2)
+
+        asyncio.run(loop())
+
+    def load_pages() -> None:
+        with httpx.Client(base_url=app.url, timeout=10, trust_env=False) as client:
+            while not stop.is_set():
+                try:
+                    response = client.get(f"{GALLERY}/")
+                    if response.status_code >= 500:
+                        page_errors.append(response.status_code)
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+
+    threads = [threading.Thread(target=submit_runs), threading.Thread(target=load_pages)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(lambda: sum(s == "succeeded" for s in runs(database_url).values()) >= 5, "five runs finished")
+        finished_before = {run_id for run_id, status in runs(database_url).items() if status == "succeeded"}
+        restart_postgres(postgres_server)
+        restart_redis(redis_server)
+        time.sleep(3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    after = runs(database_url)
+    assert all(after.get(run_id) == "succeeded" for run_id in finished_before), "a finished run was lost"
+    # Every run accepted before, during or after the restarts ends; none is left running.
+    def unfinished() -> dict[str, str | None]:
+        now = runs(database_url)
+        return {r: now.get(r) for r in submitted if now.get(r) not in ("succeeded", "failed")}
+
+    try:
+        wait_for(lambda: not unfinished(), "queued runs ended")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {unfinished()} of {len(submitted)}") from None
+    assert not page_errors
+    # The app reconnected: a run through the page succeeds.
+    context, page = open_playground(browser, app.url)
+    page.get_by_test_id("field-prompt").fill("after the restarts")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("result-image")).to_be_visible(timeout=WAIT_S * 1000)
+    context.close()
+    statuses = runs(database_url)
+    assert sum(s == "succeeded" for s in statuses.values()) > len(finished_before)
