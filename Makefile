@@ -18,10 +18,16 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test setup setup-test test-services migrate lint bench clean
+.PHONY: run cluster test setup setup-test test-services migrate lint bench clean
 
 run: setup migrate
 	exec $(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+# The scaled mode on this machine: PostgreSQL and Redis (Debian's packages, installed when missing) on
+# loopback with their data in data/cluster, one migration, the engine service, a job worker and two
+# web workers, supervised (a child that dies is started again); Ctrl-C stops everything.
+cluster: setup test-services
+	exec $(PY) -m ai_registry cluster
 
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web | cluster`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +16,30 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
 
     upgrade("head")
     print("database is at the latest revision")
+    from ai_registry.inference.jobs import ensure_schema, queued
+
+    if queued() and ensure_schema():
+        print("job queue tables created")
+    return 0
+
+
+def _cmd_worker(_args: argparse.Namespace) -> int:
+    import logging
+
+    from ai_registry.inference.job_worker import serve_worker
+    from ai_registry.inference.jobs import queued
+
+    if not queued():
+        print("the job worker needs AI_REGISTRY_QUEUE=procrastinate and DATABASE_URL on PostgreSQL", file=sys.stderr)
+        return 2
+    from ai_registry.inference.job_worker import DatabaseLost
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve_worker())
+    except DatabaseLost as exc:
+        print(f"worker stopped: {exc}; start it again (make cluster's supervisor does)", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -82,6 +107,20 @@ def _cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_web(args: argparse.Namespace) -> int:
+    from ai_registry.web_server import serve_web
+
+    serve_web(port=args.port, workers=args.workers, host=args.host)
+    return 0
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    from ai_registry.cluster import run_cluster
+
+    run_cluster(web_workers=args.web_workers)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ai_registry", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
     engine.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     engine.set_defaults(func=_cmd_engine)
+    sub.add_parser("worker", help="execute queued runs (AI_REGISTRY_QUEUE=procrastinate)").set_defaults(
+        func=_cmd_worker
+    )
+    web = sub.add_parser("web", help="serve the app in production mode; dead granian workers are respawned")
+    web.add_argument("--port", type=int, default=3000, help="port of the frontend and backend (default 3000)")
+    web.add_argument("--workers", type=int, default=2, help="granian workers (default 2; more than 1 needs Redis)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.set_defaults(func=_cmd_web)
+    cluster = sub.add_parser("cluster", help="PostgreSQL, Redis, engine, job worker and web workers, supervised")
+    cluster.add_argument("--web-workers", type=int, default=2, help="granian workers of the web app (default 2)")
+    cluster.set_defaults(func=_cmd_cluster)
     args = parser.parse_args(argv)
     return args.func(args)
 

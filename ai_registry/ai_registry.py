@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import reflex as rx
 
 from ai_registry import routes
@@ -14,6 +17,7 @@ from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
+from ai_registry.socket_records import records_kept_clean
 from ai_registry.state.browse import BrowseState
 from ai_registry.state.compare import CompareState
 from ai_registry.state.compare_picks import CompareWinsState
@@ -33,6 +37,23 @@ app = rx.App(
 )
 # Runs in flight when a previous server process died are marked interrupted before serving.
 app.register_lifespan_task(interrupted_runs_on_start)
+
+
+def _socket_instance_id() -> str | None:
+    """This worker's id in Reflex's socket records (Reflex exposes no public accessor)."""
+    namespace = app.event_namespace
+    manager = getattr(namespace, "_token_manager", None) if namespace is not None else None
+    return getattr(manager, "instance_id", None)
+
+
+@contextlib.asynccontextmanager
+async def socket_records_kept_clean():
+    """With Redis: dead web workers' socket records are swept, so a reloaded tab keeps its session."""
+    async with records_kept_clean(os.environ.get("REFLEX_REDIS_URL"), _socket_instance_id):
+        yield
+
+
+app.register_lifespan_task(socket_records_kept_clean)
 
 
 def root_redirect() -> rx.Component:

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     # `/v1`. Unset: the engine runs in this process. The key is a secret shared with the engine.
     engine_url: str | None = None
     engine_key: SecretStr | None = None
+    # Redis for the scaled mode: AI_REGISTRY_REDIS_URL, else the one Reflex keeps its state in.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("AI_REGISTRY_REDIS_URL", "REFLEX_REDIS_URL")
+    )
+    # Where runs are counted against rate limits. auto: Redis when configured, else the database when
+    # DATABASE_URL is set, else this process (the embedded default, one process).
+    rate_limits: Literal["auto", "process", "database", "redis"] = "auto"
+    # How runs are executed. inline: inside the web process (the embedded default); procrastinate:
+    # as jobs in PostgreSQL (DATABASE_URL) that `python -m ai_registry worker` processes execute.
+    queue: Literal["inline", "procrastinate"] = "inline"
+    # Runs one job worker executes at once.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @field_validator("signup_domains", mode="before")
     @classmethod
@@ -68,6 +80,15 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{self.data_dir / 'registry.db'}"
+
+    @property
+    def rate_limit_store(self) -> Literal["process", "database", "redis"]:
+        """Where rate limits are counted, with `auto` resolved."""
+        if self.rate_limits != "auto":
+            return self.rate_limits
+        if self.redis_url:
+            return "redis"
+        return "database" if self.database_url else "process"
 
     @property
     def api_root(self) -> str | None:

@@ -14,7 +14,10 @@ import pytest
 from tests.support.services import postgres_server, redis_server  # noqa: F401  (session fixtures)
 
 # Settings a developer's shell may carry that would point a test at a real upstream or database.
-_UPSTREAM_VARIABLES = ("AINATIVE_API_BASE", "AINATIVE_API_KEY", "AINATIVE_API_PREFIX", "DATABASE_URL")
+_UPSTREAM_VARIABLES = (
+    "AINATIVE_API_BASE", "AINATIVE_API_KEY", "AINATIVE_API_PREFIX", "DATABASE_URL",
+    "REFLEX_REDIS_URL", "AI_REGISTRY_REDIS_URL", "AI_REGISTRY_RATE_LIMITS",
+)  # fmt: skip
 
 
 def clear_process_caches() -> None:
@@ -42,7 +45,10 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 # Tests under these folders that use a database run on SQLite and on a real PostgreSQL.
-_BOTH_DATABASES = ("tests/store/", "tests/identity/", "tests/inference/test_interrupted_runs.py")
+_BOTH_DATABASES = (
+    "tests/store/", "tests/identity/", "tests/inference/test_interrupted_runs.py",
+    "tests/inference/test_shared_rate_limits.py",
+)  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 
 

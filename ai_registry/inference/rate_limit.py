@@ -1,19 +1,26 @@
 """The page's own rate limit: a sliding window per model, from the model's published `rate_limit`.
 
 The upstream limits each key per endpoint (CONTRACT.md: image 5/min, video 1–2/min, ...); keeping
-under it here turns a refused, possibly billed request into a clear "try again in 41 s". The window
-lives in this process: several backend workers each keep their own.
+under it here turns a refused, possibly billed request into a clear "try again in 41 s".
+
+Where the window lives is a setting (`Settings.rate_limit_store`): in this process (the embedded
+default, one process), in the database (`store/rate_sends.py`, one transaction per attempt, for every
+process on that database), or in Redis (a sorted set per model, checked and counted by one Lua script,
+so atomic across processes and hosts). The shared stores use wall-clock time: hosts keep NTP time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 
 from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.settings import get_settings
 
 
 class RateLimiter:
@@ -80,12 +87,51 @@ def limit_message(model: UnifiedAIModel, wait_s: float) -> str:
 
 LIMITER = RateLimiter()
 
+# Drop sends that left the window, count this one when there is room, else answer the wait (seconds).
+_REDIS_COUNT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
+  return false
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1]))
+"""
+REDIS_PREFIX = "ai_registry:rate:"
+
+
+async def _redis_acquire(url: str, model: UnifiedAIModel, requests: int, per_seconds: float) -> float | None:
+    import redis.asyncio as redis  # only the scaled mode needs it
+
+    client = redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+    try:
+        keys = [REDIS_PREFIX + model.id]
+        wait = await client.eval(_REDIS_COUNT, 1, *keys, time.time(), per_seconds, requests, uuid.uuid4().hex)
+    finally:
+        await client.aclose()
+    return None if wait is None else min(float(per_seconds), max(0.0, float(wait)))
+
 
 def check(model: UnifiedAIModel) -> float | None:
     """Seconds to wait before `model` may run again in this process, or None."""
     return LIMITER.check(model)
 
 
-def acquire(model: UnifiedAIModel) -> float | None:
-    """Count a run of `model` when it is allowed; otherwise the seconds to wait."""
+async def acquire(model: UnifiedAIModel) -> float | None:
+    """Count a run of `model` when it is allowed; otherwise the seconds to wait. Counted where the
+    settings say (this process, the database or Redis), so every process shares one window."""
+    limit = model.rate_limit
+    if limit is None or limit.requests <= 0:
+        return None
+    settings = get_settings()
+    store = settings.rate_limit_store
+    if store == "redis" and settings.redis_url:
+        return await _redis_acquire(settings.redis_url, model, limit.requests, limit.per_seconds)
+    if store == "database":
+        from ai_registry.store.rate_sends import count_send
+
+        return await asyncio.to_thread(
+            count_send, key=model.id, requests=limit.requests, per_seconds=limit.per_seconds, clock=time.time
+        )
     return LIMITER.acquire(model)

@@ -22,10 +22,16 @@ def inputs_for_log(values: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(dict(values), default=str))
 
 
-async def record_started(*, run_id: str, model_slug: str, values: Mapping[str, Any]) -> None:
-    """Store the run as running, with its inputs and the process executing it."""
+_THIS_PROCESS = object()
+
+
+async def record_started(
+    *, run_id: str, model_slug: str, values: Mapping[str, Any], worker: str | None | object = _THIS_PROCESS
+) -> None:
+    """Store the run as running, with its inputs and the process executing it (this one by default;
+    None for a queued job no worker has taken yet)."""
     inputs = inputs_for_log(values)
-    worker = this_process().text
+    worker = this_process().text if worker is _THIS_PROCESS else worker
 
     def create() -> None:
         with session_scope() as session:

@@ -178,7 +178,7 @@ async def run_model(
         estimate = estimate_cost(model, typed, audio_seconds=audio_seconds)
         if cancel is not None and cancel.is_set():
             return finish("cancelled", cost_label=estimate.label)
-        wait = rate_limit.acquire(model)
+        wait = await rate_limit.acquire(model)
         if wait is not None:
             error = errors.local_rate_limit_error(rate_limit.limit_message(model, wait), wait)
             return finish("failed", error=error, cost_label=estimate.label)

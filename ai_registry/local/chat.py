@@ -59,11 +59,21 @@ def _refused_as_bad_request() -> Iterator[None]:
 
 
 class ChatRunner(ModelRunner["xllamacpp.Server"]):
-    """SmolLM2 on llama.cpp; one sequence at a time, tokens streamed through a callback."""
+    """SmolLM2 on llama.cpp, tokens streamed through a callback.
+
+    llama.cpp's parallel slots (`n_parallel`, `AI_REGISTRY_LOCAL_CHAT_PARALLEL`, 3 by default) decode
+    several conversations in one batch, so concurrent chats all stream from the start instead of
+    queueing; each request waits in a worker thread of its own. Each slot keeps the whole context
+    (`n_ctx` is split between slots, so it is the per-slot context times the slots).
+    """
 
     model_id = CHAT_MODEL_ID
     slug = "local-smollm2-135m-instruct"
     kind = "Chat"
+
+    def workers(self) -> int:
+        """One waiting thread per slot."""
+        return self.settings.chat_parallel
 
     def check_files(self) -> None:
         """The xllamacpp wheel and the GGUF file must be present."""
@@ -79,8 +89,9 @@ class ChatRunner(ModelRunner["xllamacpp.Server"]):
 
         params = xlc.CommonParams()
         params.model.path = str(chat_files(self.settings).gguf)
-        params.n_ctx = self.settings.chat_context_tokens
-        params.n_parallel = 1
+        params.n_parallel = self.settings.chat_parallel
+        params.n_ctx = self.settings.chat_context_tokens * self.settings.chat_parallel
+        params.kv_unified = False  # each slot its own share: one long chat cannot crowd out the others
         params.n_predict = self.settings.chat_max_tokens
         params.cpuparams.n_threads = self.settings.chat_threads
         params.cpuparams_batch.n_threads = self.settings.chat_threads

@@ -51,6 +51,8 @@ class LocalEngineSettings(BaseSettings):
     chat_model_path: Path | None = None
     chat_threads: int = Field(default_factory=_default_chat_threads, ge=1, le=64)
     chat_context_tokens: int = Field(default=4096, ge=256, le=8192)
+    # Chats decoded at once (llama.cpp's parallel slots); each slot holds chat_context_tokens of KV cache.
+    chat_parallel: int = Field(default=3, ge=1, le=16)
     chat_max_tokens: int = Field(default=512, ge=1, le=4096)
     chat_max_prompt_chars: int = Field(default=16_000, ge=1)
 

@@ -73,7 +73,8 @@ class RunnerStatus:
 
 
 class ModelRunner(ABC, Generic[T]):
-    """A lazily loaded model with a one-thread executor of its own."""
+    """A lazily loaded model with an executor of its own: one thread, or one per request the model
+    serves at once (`workers`)."""
 
     #: The `model` value clients send, e.g. "all-minilm-l6-v2".
     model_id: str = ""
@@ -88,14 +89,18 @@ class ModelRunner(ABC, Generic[T]):
         self._model: T | None = None
         self._load_error: str | None = None
         self._executor = ThreadPoolExecutor(
-            max_workers=1,
+            max_workers=self.workers(),
             thread_name_prefix=f"local-{self.model_id}",
             initializer=self._start_worker,
         )
-        self._worker_ident: int | None = None
+        self._worker_idents: set[int] = set()
+
+    def workers(self) -> int:
+        """Requests this model serves at once; each waits in a worker thread of its own. One by default."""
+        return 1
 
     def _start_worker(self) -> None:
-        self._worker_ident = threading.get_ident()
+        self._worker_idents.add(threading.get_ident())
         lower_thread_priority(self.settings.worker_nice)
 
     @abstractmethod
@@ -137,7 +142,7 @@ class ModelRunner(ABC, Generic[T]):
         """
         if self._model is not None:
             return self._model
-        if threading.get_ident() != self._worker_ident:
+        if threading.get_ident() not in self._worker_idents:
             return self._executor.submit(self._load_in_worker).result()
         return self._load_in_worker()
 
@@ -160,7 +165,7 @@ class ModelRunner(ABC, Generic[T]):
             return self._model
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a blocking call in this model's worker thread and await its result."""
+        """Run a blocking call in one of this model's worker threads and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 

@@ -9,6 +9,8 @@ import dataclasses
 from typing import Any
 
 from ai_registry.catalog.models import ModelParameter, UnifiedAIModel
+from ai_registry.inference.transport import is_local
+from ai_registry.store.upstream_key import upstream_api_key
 
 _TEXTAREA_NAMES = {"prompt", "negative_prompt", "motion_prompt", "input", "text"}
 
@@ -102,3 +104,9 @@ def rate_text(model: UnifiedAIModel) -> str:
         return ""
     window = "minute" if limit.per_seconds == 60 else f"{limit.per_seconds} s"
     return f"Limit: {limit.requests} run{'s' if limit.requests != 1 else ''} per {window}"
+
+
+def needs_key_notice(model: UnifiedAIModel) -> bool:
+    """Whether the playground says an upstream key is needed. Blocking (a database read): call it
+    through `asyncio.to_thread`."""
+    return not is_local(model) and not upstream_api_key()

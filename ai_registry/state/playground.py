@@ -21,17 +21,17 @@ from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
+from ai_registry.inference.jobs import run_and_record
 from ai_registry.inference.result import RunResult
-from ai_registry.inference.run import run_and_record
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
 from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
 from ai_registry.state.detail import DetailState
-from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
+from ai_registry.state.form_views import FieldView, default_values, field_view, needs_key_notice, rate_text, value_text
 from ai_registry.state.playground_hooks import KindHooks
-from ai_registry.state.run_lookup import needs_upstream_key, run_stopped, stored_run
+from ai_registry.state.run_follow import follow_in_state, needs_follower, run_stopped, stored_run
 from ai_registry.store import runs as run_store
 
 UPLOAD_ID = "playground-upload"
@@ -65,6 +65,7 @@ class PlaygroundState(KindHooks, rx.State):
     cancel_requested: bool = False
     elapsed: float = 0.0
     run_id: str = ""
+    _follow_beat: float = 0.0  # when a follower of the run last ticked (state/run_follow.py)
     status: str = ""  # "" | succeeded | failed | cancelled
     error: str = ""
     error_hint: str = ""
@@ -113,7 +114,7 @@ class PlaygroundState(KindHooks, rx.State):
 
     async def _kind_state(self) -> PlaygroundState:
         """The substate of the open model's kind (this state when none matches)."""
-        for substate in type(self).get_substates():
+        for substate in self.get_substates():  # also through a background event's StateProxy
             if getattr(substate, "KIND", None) == self.kind:
                 return await self.get_state(substate)
         return self
@@ -135,10 +136,16 @@ class PlaygroundState(KindHooks, rx.State):
         if slug != self.model_slug:
             await self._setup(slug)
         elif (model := self._model()) is not None:
-            self.needs_key = await asyncio.to_thread(needs_upstream_key, model)
+            self.needs_key = await asyncio.to_thread(needs_key_notice, model)
         if run_id and run_id != self.run_id and not self.running:
             state = await self._kind_state()
             await state._load_run(run_id)
+        if needs_follower(self):  # its follower may have died with its web worker: follow it from here too
+            return PlaygroundState.follow_run
+
+    @rx.event(background=True)
+    async def follow_run(self):
+        await follow_in_state(self)
 
     async def _setup(self, slug: str) -> None:
         self.model_slug = slug
@@ -159,7 +166,7 @@ class PlaygroundState(KindHooks, rx.State):
         self.values = default_values(model)
         self.form_version += 1
         self.errors = {}
-        self.needs_key = await asyncio.to_thread(needs_upstream_key, model)
+        self.needs_key = await asyncio.to_thread(needs_key_notice, model)
         self.rate_text = rate_text(model)
         self.expected_seconds = kind.expected_run_seconds(model)
         state = await self._kind_state()
@@ -319,7 +326,7 @@ class PlaygroundState(KindHooks, rx.State):
                     if pending:
                         self.partial += "".join(pending)
                         pending.clear()
-                    self.elapsed = now - started
+                    self.elapsed, self._follow_beat = now - started, time.time()
                     if self.cancel_requested:
                         cancel.set()
             result = task.result()

@@ -92,6 +92,25 @@ class Run(SQLModel, table=True):
     # The process executing the run, `host:pid:start` (see inference/interrupted.py), so that a run
     # left `running` by a process that died can be told apart from one still in flight.
     worker: str | None = Field(default=None, max_length=300)
+    # A run executed as a job (scaled mode): the text streamed so far, so any web worker can show it,
+    # and whether someone pressed Stop (the job worker polls it).
+    output_text: str | None = None
+    cancel_requested: bool = False
+
+
+class RateSend(SQLModel, table=True):
+    """One run counted against a model's rate limit, shared by every process on this database.
+
+    A sliding log: rows older than the window are deleted as new sends are counted
+    (`store/rate_sends.py`); `sent_at` is Unix time in seconds.
+    """
+
+    __tablename__ = "rate_send"
+    __table_args__ = (Index("ix_rate_send_key_sent_at", "key", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)
+    sent_at: float
 
 
 # -- identity: people, their sign-in sessions, invites, throttling and the audit log ---------------------

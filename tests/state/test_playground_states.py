@@ -11,6 +11,7 @@ from ai_registry.kinds import OutputKind
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.playground_kinds import (
     AudioPlaygroundState,
+    ChatMessage,
     ChatPlaygroundState,
     EmbeddingPlaygroundState,
     ImagePlaygroundState,
@@ -151,3 +152,73 @@ async def test_a_tab_following_a_run_its_process_left_stops_showing_it_in_flight
     await base.on_load()
     assert not base.running
     assert (base.status, base.error) == ("interrupted", interrupted_reason(dead))
+
+
+class _Proxy:
+    """What a background event's `self` is to `follow_in_state`: the state, entered with `async with`."""
+
+    def __init__(self, state: PlaygroundState) -> None:
+        object.__setattr__(self, "_state", state)
+
+    def __getattr__(self, name: str):
+        return getattr(self._state, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._state, name, value)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+
+async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scaled mode: the web worker that followed a chat run died; the reloaded tab's `on_load` starts a
+    follower here, which shows the text streamed so far and then the answer, as the original would."""
+    import asyncio
+    import time
+
+    from reflex.istate.data import ReflexURL, RouterData
+
+    from ai_registry.settings import get_settings
+    from ai_registry.state import run_follow
+    from ai_registry.store import run_progress
+    from ai_registry.store.db import session_scope
+    from ai_registry.store.runs import create_run, finish_run
+
+    monkeypatch.setenv("AI_REGISTRY_QUEUE", "procrastinate")
+    get_settings.cache_clear()
+    monkeypatch.setattr(run_follow, "FOLLOW_POLL_S", 0.01)
+    monkeypatch.setattr(run_follow, "QUIET_S", 0.2)
+    with session_scope() as session:
+        create_run(session=session, run_id="moved", model_slug="gpt-4", inputs={}, worker=None)
+        run_progress.save_progress(session=session, run_id="moved", text="Hel")
+    base, chat = await open_model("gpt-4")
+    chat.messages = [ChatMessage("user", "Say hello")]
+    base.running, base.run_id = True, "moved"
+    base._follow_beat = time.time()  # the original follower, alive a moment ago (then its worker died)
+    base.router = RouterData(url=ReflexURL("http://127.0.0.1/dashboard/ai-settings/gpt-4"))
+    assert await base.on_load() == PlaygroundState.follow_run
+    follower = asyncio.ensure_future(run_follow.follow_in_state(_Proxy(base)))
+    for _ in range(500):
+        if base.partial == "Hel":
+            break
+        await asyncio.sleep(0.01)
+    assert base.partial == "Hel" and base.running
+    assert base._follow_beat > 0  # its stamp keeps a second follower passive
+    done = RunResult(status="succeeded", output_kind=OutputKind.CHAT, run_id="moved", text="Hello!")
+    with session_scope() as session:
+        run_progress.save_progress(session=session, run_id="moved", text="Hello!")
+        finish_run(session=session, run_id="moved", result=done)
+    await asyncio.wait_for(follower, 30)
+    assert not base.running and base.status == "succeeded"
+    assert [(m.role, m.content) for m in chat.messages] == [("user", "Say hello"), ("assistant", "Hello!")]
+
+
+async def test_the_embedded_mode_starts_no_follower() -> None:
+    base, _ = await open_model("gpt-4")
+    base.running, base.run_id = True, "inline"
+    from ai_registry.state.run_follow import needs_follower
+
+    assert not needs_follower(base)

@@ -19,6 +19,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -282,3 +283,33 @@ def redis_server() -> Iterator[RedisServer]:
         pytest.fail(str(exc))
     yield server
     stop_redis(server)
+
+
+def restart_postgres(server: PostgresServer) -> None:
+    """Stop the server (fast shutdown: open connections are cut) and start it again on its port and data."""
+    bin_dir, run_as = postgres_bin_dir(), _server_user()
+    as_user = {"user": run_as, "group": run_as, "extra_groups": []} if run_as else {}
+    server.process.send_signal(signal.SIGINT)  # fast shutdown
+    server.process.wait(timeout=STOP_TIMEOUT_S)
+    log = server.folder / "postgres.log"
+    with log.open("ab") as out:
+        server.process = subprocess.Popen(
+            [str(bin_dir / "postgres"), "-D", str(server.folder / "data"), "-h", "127.0.0.1", "-p", str(server.port),
+             "-k", str(server.folder), "-c", "fsync=off", "-c", "synchronous_commit=off",
+             "-c", "full_page_writes=off", "-c", "max_connections=200"],
+            cwd=server.folder, stdout=out, stderr=subprocess.STDOUT, **as_user,
+        )  # fmt: skip
+    _wait_until(server.accepts_connections, process=server.process, timeout_s=START_TIMEOUT_S, what="postgres", log=log)
+
+
+def restart_redis(server: RedisServer) -> None:
+    """Stop Redis (it saves nothing) and start it again on its port."""
+    _stop(server.process)
+    log = server.folder / "redis.log"
+    with log.open("ab") as out:
+        server.process = subprocess.Popen(
+            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(server.port), "--dir",
+             str(server.folder), "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"],
+            cwd=server.folder, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    _wait_until(server.answers_ping, process=server.process, timeout_s=START_TIMEOUT_S, what="redis", log=log)
