@@ -1,4 +1,4 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails`."""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | users ... | keys create`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 
+from ai_registry.accounts_cli import add_account_commands, run_refusing
 from ai_registry.catalog.models import CATEGORIES
 
 
@@ -73,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("thumbnails", help="regenerate the local models' thumbnails").set_defaults(
         func=_cmd_thumbnails
     )
+    add_account_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    return run_refusing(args.func, args)
 
 
 if __name__ == "__main__":
