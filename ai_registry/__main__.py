@@ -12,10 +12,14 @@ from ai_registry.catalog.models import CATEGORIES
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
+    from ai_registry.identity.first_admin import startup_hint
     from ai_registry.store.migrate import upgrade
 
     upgrade("head")
     print("database is at the latest revision")
+    hint = startup_hint()
+    if hint:
+        print(hint)
     return 0
 
 

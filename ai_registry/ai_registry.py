@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from ai_registry import routes
 from ai_registry.backend import build_backend, limit_uploads, serve_pages_without_slash
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
+from ai_registry.identity.first_admin import startup_hint
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
@@ -25,6 +28,14 @@ app = rx.App(
         rx.el.script(THUMBNAIL_FALLBACK_SCRIPT),
     ],
 )
+
+
+@app.register_lifespan_task
+async def tell_how_to_get_in() -> None:
+    """At startup, while no administrator exists, the console says how to make the first one."""
+    hint = await asyncio.to_thread(startup_hint)
+    if hint:
+        print(f"\n*** {hint}\n", flush=True)
 
 
 def root_redirect() -> rx.Component:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 
 from ai_registry.api import build_registry_router
+from ai_registry.api.auth_routes import build_auth_router
 from ai_registry.media.sniff import CONTENT_TYPES
 from ai_registry.media.storage import media_file
 from ai_registry.settings import get_settings
@@ -38,6 +39,7 @@ def build_backend() -> FastAPI:
             headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
+    app.include_router(build_auth_router())
     app.include_router(build_registry_router())
 
     try:
