@@ -7,13 +7,14 @@ import asyncio
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.backend import build_backend, limit_uploads, serve_pages_without_slash
+from ai_registry.backend import build_backend, limit_uploads, require_sign_in_for_pages, serve_pages_without_slash
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.identity.first_admin import startup_hint
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
+from ai_registry.state.auth import AuthState
 from ai_registry.state.browse import BrowseState
 from ai_registry.state.detail import DetailState
 from ai_registry.state.developer import DeveloperState
@@ -21,7 +22,7 @@ from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 
 app = rx.App(
-    api_transformer=[build_backend(), limit_uploads, serve_pages_without_slash],
+    api_transformer=[build_backend(), limit_uploads, serve_pages_without_slash, require_sign_in_for_pages],
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Find, try and integrate AI models."),
@@ -50,17 +51,27 @@ app.add_page(
     meta=[{"http_equiv": "refresh", "content": f"0; url={routes.BROWSE}"}],
     on_load=rx.redirect(routes.BROWSE, replace=True),
 )
-app.add_page(browse_page, route=routes.BROWSE, title="AI Models · AI Model Registry", on_load=BrowseState.on_load)
+app.add_page(
+    browse_page,
+    route=routes.BROWSE,
+    title="AI Models · AI Model Registry",
+    on_load=[AuthState.load_session, BrowseState.on_load],
+)
 app.add_page(
     detail_page,
     route=routes.DETAIL,
     title="Model · AI Model Registry",
-    on_load=[DetailState.on_load, PlaygroundState.on_load],
+    on_load=[AuthState.load_session, DetailState.on_load, PlaygroundState.on_load],
 )
-app.add_page(runs_page, route=routes.RUNS, title="Request logs · AI Model Registry", on_load=RunsState.on_load)
+app.add_page(
+    runs_page,
+    route=routes.RUNS,
+    title="Request logs · AI Model Registry",
+    on_load=[AuthState.load_session, RunsState.on_load],
+)
 app.add_page(
     developer_page,
     route=routes.DEVELOPER_SETTINGS,
     title="Developer settings · AI Model Registry",
-    on_load=DeveloperState.on_load,
+    on_load=[AuthState.load_session, DeveloperState.on_load],
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 
 from ai_registry.api import build_registry_router
@@ -26,8 +27,13 @@ def build_backend() -> FastAPI:
     )
 
     @app.get("/media/{name}", include_in_schema=False)
-    def media(name: str, download: bool = False) -> FileResponse:
-        """A run's output file (Range requests included, so video seeks); `?download=1` saves it."""
+    def media(name: str, request: Request, download: bool = False) -> FileResponse:
+        """A run's output file (Range requests included, so video seeks); `?download=1` saves it.
+
+        Only for a signed-in browser: anyone else gets 401 and learns nothing about which files exist.
+        """
+        if not _signed_in(request.headers.get("cookie")):
+            raise HTTPException(401, "Sign in to open this file.")
         path = media_file(name)
         if path is None or not path.is_file():
             raise HTTPException(404, "No such media file")
@@ -120,3 +126,47 @@ def serve_pages_without_slash(app):
         await app(scope, receive, send)
 
     return serve
+
+
+def _signed_in(cookie_header: str | None) -> bool:
+    from ai_registry.identity.sessions import session_for_token
+    from ai_registry.identity.web import token_from_cookie_header
+    from ai_registry.store.db import session_scope
+
+    token = token_from_cookie_header(cookie_header)
+    if token is None:
+        return False
+    with session_scope() as session:
+        return session_for_token(session=session, raw_token=token) is not None
+
+
+def _is_page(path: str) -> bool:
+    return path == "/" or path == "/dashboard" or path.startswith("/dashboard/")
+
+
+def require_sign_in_for_pages(app):
+    """ASGI wrapper: a page's HTML (its pre-rendered cards included) goes only to a signed-in browser.
+
+    Anyone else gets a 303 to `/sign-in?next=<the page>`. The event handlers check again on every
+    event; this keeps the first HTML from showing anything before they run.
+    """
+    from urllib.parse import quote
+
+    from ai_registry.identity.web import SIGN_IN_PATH
+
+    async def gate(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and _is_page(scope["path"]):
+            cookie = dict(scope.get("headers") or []).get(b"cookie", b"").decode("latin-1")
+            if not await asyncio.to_thread(_signed_in, cookie):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = scope["path"] + (f"?{query}" if query else "")
+                location = f"{SIGN_IN_PATH}?next={quote(target, safe='/')}"
+                await send({
+                    "type": "http.response.start", "status": 303,
+                    "headers": [(b"location", location.encode("latin-1")), (b"cache-control", b"no-store")],
+                })
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await app(scope, receive, send)
+
+    return gate

@@ -11,6 +11,7 @@ from ai_registry.components.layout import page_shell
 from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS
 from ai_registry.components.styles import PAGE_PANEL as PANEL
+from ai_registry.pages.account import account
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
 
@@ -301,4 +302,5 @@ def detail_page() -> rx.Component:
             ),
             not_found(),
         ),
+        account=account(),
     )

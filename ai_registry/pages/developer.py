@@ -18,6 +18,8 @@ from ai_registry.components.settings_form import (
     section,
 )
 from ai_registry.components.styles import FOCUS
+from ai_registry.pages.account import account
+from ai_registry.state.auth import AuthState
 from ai_registry.state.developer import KEY_NAME_FIELD, UPSTREAM_FIELD, ApiKeyView, DeveloperState
 
 # --- API keys of this app ---------------------------------------------------------------------
@@ -375,8 +377,9 @@ def developer_page() -> rx.Component:
                 class_name="flex flex-col gap-1",
             ),
             api_keys_section(),
-            upstream_section(),
+            rx.cond(AuthState.role == "admin", upstream_section()),
             registry_api_section(),
             class_name="mx-auto flex w-full max-w-3xl flex-col gap-6",
         ),
+        account=account(),
     )

@@ -8,6 +8,7 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 from ai_registry.components.layout import page_shell
 from ai_registry.components.media import media_view
 from ai_registry.components.styles import LINK, PANEL
+from ai_registry.pages.account import account
 from ai_registry.state.runs import RunsState, RunView
 
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
@@ -144,4 +145,5 @@ def runs_page() -> rx.Component:
             ),
             class_name="flex flex-col gap-4",
         ),
+        account=account(),
     )

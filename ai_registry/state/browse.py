@@ -22,6 +22,7 @@ from ai_registry.catalog.query import (
     parse_query,
     parse_sort,
 )
+from ai_registry.state.auth import requires
 from ai_registry.state.views import CardView, StatusView, card_view, status_view
 from ai_registry.store.db import session_scope
 from ai_registry.store.runs import latest_outputs
@@ -112,6 +113,7 @@ class BrowseState(rx.State):
         return rx.redirect(self.gallery_url)
 
     @rx.event
+    @requires("viewer")
     def on_load(self):
         """Read the URL (also on Back/Forward), show the cards, refresh the sources when due."""
         params = self.router.url.query_parameters
@@ -129,6 +131,7 @@ class BrowseState(rx.State):
         return None
 
     @rx.event
+    @requires("viewer")
     def set_category(self, category: str):
         if category not in CATEGORIES:
             return None
@@ -137,11 +140,13 @@ class BrowseState(rx.State):
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def set_sort(self, sort: str):
         self.sort = parse_sort(sort)
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def set_search(self, q: str):
         q = parse_query(q)
         if q == self.q:
@@ -151,21 +156,25 @@ class BrowseState(rx.State):
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def clear_search(self):
         self.q = ""
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def clear_filters(self):
         self.category, self.q, self.limit = "All", "", PAGE_SIZE
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def show_more(self):
         self.limit += PAGE_SIZE
         self._apply()
 
     @rx.event(background=True)
+    @requires("viewer")
     async def refresh_sources(self, force: bool = False):
         """Fetch the upstream sources off the request path; the stored catalog stays on screen."""
         async with self:
@@ -180,6 +189,7 @@ class BrowseState(rx.State):
                 self._apply()
 
     @rx.event
+    @requires("viewer")
     def retry(self):
         return BrowseState.refresh_sources(True)
 

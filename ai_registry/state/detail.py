@@ -15,8 +15,10 @@ from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
 from ai_registry.store.app_settings import mask_secret
 from ai_registry.store.upstream_key import upstream_api_key
@@ -78,6 +80,11 @@ async def _has_upstream_key() -> bool:
     return bool(await asyncio.to_thread(upstream_api_key))
 
 
+def _is_admin() -> bool:
+    """Only an administrator may put the upstream key into a snippet."""
+    return role_at_least(current_actor().role, "admin")
+
+
 class DetailState(rx.State):
     """The model shown, its tab, and the API tab's choices. Values are plain strings for the page."""
 
@@ -117,6 +124,7 @@ class DetailState(rx.State):
         return find_model(self.model_slug) if self.model_slug else None
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         """Read the slug and `?tab=` (also on Back/Forward); unknown tabs fall back to Playground."""
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -126,7 +134,7 @@ class DetailState(rx.State):
         if slug == self.model_slug and self.found:
             # The model is the same, but a key may have been saved or removed meanwhile.
             model = self._model()
-            self.has_key = model is not None and not is_local(model) and await _has_upstream_key()
+            self.has_key = model is not None and not is_local(model) and _is_admin() and await _has_upstream_key()
             return
         self.model_slug = slug
         self.copied = False
@@ -136,7 +144,7 @@ class DetailState(rx.State):
             self.name = ""
             return
         self._show(model)
-        self.has_key = not is_local(model) and await _has_upstream_key()
+        self.has_key = not is_local(model) and _is_admin() and await _has_upstream_key()
 
     def _show(self, model: UnifiedAIModel) -> None:
         self.name = model.name
@@ -164,6 +172,7 @@ class DetailState(rx.State):
         self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
 
     @rx.event
+    @requires("viewer")
     def set_tab(self, tab: str):
         tab = routes.parse_tab(tab)
         if tab == self.tab:
@@ -172,18 +181,21 @@ class DetailState(rx.State):
         return rx.redirect(routes.model_url(self.model_slug, tab))
 
     @rx.event
+    @requires("viewer")
     def set_code_format(self, fmt: str):
         if fmt in FORMATS:
             self.code_format = fmt
             self.copied = False
 
     @rx.event
+    @requires("admin")
     def toggle_use_key(self):
         self.use_key = not self.use_key
         self.reveal_key = False
         self.copied = False
 
     @rx.event
+    @requires("admin")
     def toggle_reveal_key(self):
         self.reveal_key = not self.reveal_key
         self.copied = False
@@ -211,6 +223,7 @@ class DetailState(rx.State):
         return highlight_html(self._snippet_text(), self.code_format)
 
     @rx.event
+    @requires("viewer")
     def copy_code(self):
         self.copied = True
         return rx.set_clipboard(self._snippet_text())

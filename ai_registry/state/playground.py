@@ -21,6 +21,7 @@ from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.result import RunResult
 from ai_registry.inference.run import run_and_record
 from ai_registry.inference.transport import is_local
@@ -29,6 +30,7 @@ from ai_registry.kinds import kind_for
 from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.detail import DetailState
 from ai_registry.state.form_views import FieldView, default_values, field_view, rate_text, value_text
 from ai_registry.state.playground_hooks import KindHooks
@@ -135,6 +137,7 @@ class PlaygroundState(KindHooks, rx.State):
         return find_model(self.model_slug) if self.model_slug else None
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         run_id = self.router.url.query_parameters.get("run", "")
@@ -142,7 +145,8 @@ class PlaygroundState(KindHooks, rx.State):
             await self._setup(slug)
         elif (model := self._model()) is not None:
             self.needs_key = await asyncio.to_thread(_needs_key, model)
-        if run_id and run_id != self.run_id and not self.running:
+        # Runs are members' business: a viewer's `?run=` opens nothing.
+        if run_id and run_id != self.run_id and not self.running and role_at_least(current_actor().role, "member"):
             state = await self._kind_state()
             await state._load_run(run_id)
 
@@ -208,6 +212,7 @@ class PlaygroundState(KindHooks, rx.State):
         detail.values_version += 1
 
     @rx.event
+    @requires("viewer")
     async def set_value(self, name: str, value: Any):
         model = self._model()
         if model is None or model.parameter(name) is None:
@@ -218,14 +223,17 @@ class PlaygroundState(KindHooks, rx.State):
         await self._sync_snippet(typed)
 
     @rx.event
+    @requires("viewer")
     async def set_slider(self, name: str, value: str):
         await self.set_value(name, value)
 
     @rx.event
+    @requires("viewer")
     async def set_flag(self, name: str, checked: bool):
         await self.set_value(name, "true" if checked else "false")
 
     @rx.event
+    @requires("viewer")
     async def reset_form(self):
         model = self._model()
         if model is None:
@@ -240,6 +248,7 @@ class PlaygroundState(KindHooks, rx.State):
     # ---------- uploads ----------
 
     @rx.event
+    @requires("member")
     async def handle_upload(self, files: list[rx.UploadFile]):
         model = self._model()
         param = model.parameter(self.file_field) if model and self.file_field else None
@@ -263,17 +272,20 @@ class PlaygroundState(KindHooks, rx.State):
         state._revalidate(model, show_required=False)
 
     @rx.event
+    @requires("member")
     def upload_rejected(self, reasons: list[str]):
         self._clear_upload()
         self.upload_error = "; ".join(reasons) or "That file was not accepted."
 
     @rx.event
+    @requires("member")
     def remove_upload(self):
         self._clear_upload()
 
     # ---------- running ----------
 
     @rx.event
+    @requires("member")
     def stop(self):
         self.cancel_requested = True
 

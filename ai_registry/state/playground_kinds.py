@@ -19,6 +19,7 @@ from ai_registry.kinds.chat import ChatKind
 from ai_registry.kinds.embedding import EmbeddingKind
 from ai_registry.kinds.image import PRESETS, ImageKind
 from ai_registry.kinds.video import VideoKind
+from ai_registry.state.auth import requires
 from ai_registry.state.playground import PlaygroundState
 
 
@@ -40,6 +41,7 @@ class ChatPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = ChatKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -85,10 +87,12 @@ class ChatPlaygroundState(PlaygroundState):
         """The stored answer is already the conversation's last message."""
 
     @rx.event
+    @requires("member")
     def set_chat_input(self, text: str):
         self.chat_input = text
 
     @rx.event
+    @requires("member")
     def clear_chat(self):
         if not self.running:
             self.messages = []
@@ -101,6 +105,7 @@ class ImagePlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = ImageKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -110,6 +115,7 @@ class ImagePlaygroundState(PlaygroundState):
         return [[label, str(width), str(height)] for label, width, height in PRESETS]
 
     @rx.event
+    @requires("viewer")
     async def apply_preset(self, width: int, height: int):
         await self.set_value("width", str(width))
         await self.set_value("height", str(height))
@@ -121,6 +127,7 @@ class VideoPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = VideoKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -131,6 +138,7 @@ class AudioPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = AudioKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -147,6 +155,7 @@ class EmbeddingPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = EmbeddingKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 

@@ -9,6 +9,7 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
+from ai_registry.state.auth import requires
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
 
@@ -70,6 +71,7 @@ class RunsState(rx.State):
         return routes.model_url(self.model_slug) if self.model_slug else routes.BROWSE
 
     @rx.event
+    @requires("member")
     def on_load(self):
         parts = self.router.url.path.rstrip("/").split("/")
         self.model_slug = parts[-2] if len(parts) >= 2 else ""

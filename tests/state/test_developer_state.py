@@ -19,6 +19,7 @@ from ai_registry.store.api_keys import KEY_PREFIX, hash_key, verify_api_key
 from ai_registry.store.app_settings import UPSTREAM_API_KEY, get_app_setting, mask_secret
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import ApiKey
+from tests.support.accounts import sign_in_state
 
 # Each test works on its own migrated database (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("migrated_db")
@@ -29,6 +30,7 @@ UPSTREAM_SECRET = "sk-live-0123456789abcdef"
 @pytest.fixture
 def state() -> DeveloperState:
     state = DeveloperState(_reflex_internal_init=True)
+    sign_in_state(state, "admin", path="/dashboard/developer-settings")
     state.on_load()
     return state
 

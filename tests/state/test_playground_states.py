@@ -17,6 +17,7 @@ from ai_registry.state.playground_kinds import (
     VideoPlaygroundState,
 )
 from tests.state.playground_states import build_states, substate
+from tests.support.accounts import sign_in_state
 
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.usefixtures("migrated_db")
 async def open_model(slug: str) -> tuple[PlaygroundState, PlaygroundState]:
     """The base state with `slug` set up, and the substate of its kind."""
     root = build_states()
+    sign_in_state(root, "member", path=f"/dashboard/ai-settings/{slug}")
     base = substate(root, PlaygroundState)
     await base._setup(slug)
     return base, await base._kind_state()
