@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import reflex as rx
@@ -15,17 +14,14 @@ from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
-from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
-from ai_registry.state.auth import current_actor, requires
+from ai_registry.state.auth import requires
 from ai_registry.state.browse import BrowseState
-from ai_registry.store.app_settings import mask_secret
-from ai_registry.store.upstream_key import upstream_api_key
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
 # What the API tab's snippet depends on (it reads the catalog through helpers Reflex cannot trace).
-SNIPPET_DEPS = ["code_format", "use_key", "reveal_key", "model_slug", "has_key", "values_version"]
+SNIPPET_DEPS = ["code_format", "model_slug", "values_version"]
 
 
 @dataclasses.dataclass
@@ -75,16 +71,6 @@ def parameter_view(param) -> ParameterView:
     )
 
 
-async def _has_upstream_key() -> bool:
-    """Whether an upstream key is set (a database read, off the event loop)."""
-    return bool(await asyncio.to_thread(upstream_api_key))
-
-
-def _is_admin() -> bool:
-    """Only an administrator may put the upstream key into a snippet."""
-    return role_at_least(current_actor().role, "admin")
-
-
 class DetailState(rx.State):
     """The model shown, its tab, and the API tab's choices. Values are plain strings for the page."""
 
@@ -113,9 +99,6 @@ class DetailState(rx.State):
     back_url: str = routes.BROWSE
 
     code_format: str = "curl"
-    use_key: bool = False
-    reveal_key: bool = False
-    has_key: bool = False
     copied: bool = False
     _values: dict[str, object] = {}
     values_version: int = 0  # bumped when the playground's values change, so the snippet follows
@@ -132,9 +115,6 @@ class DetailState(rx.State):
         browse = await self.get_state(BrowseState)
         self.back_url = browse.gallery_url
         if slug == self.model_slug and self.found:
-            # The model is the same, but a key may have been saved or removed meanwhile.
-            model = self._model()
-            self.has_key = model is not None and not is_local(model) and _is_admin() and await _has_upstream_key()
             return
         self.model_slug = slug
         self.copied = False
@@ -144,7 +124,6 @@ class DetailState(rx.State):
             self.name = ""
             return
         self._show(model)
-        self.has_key = not is_local(model) and _is_admin() and await _has_upstream_key()
 
     def _show(self, model: UnifiedAIModel) -> None:
         self.name = model.name
@@ -187,32 +166,16 @@ class DetailState(rx.State):
             self.code_format = fmt
             self.copied = False
 
-    @rx.event
-    @requires("admin")
-    def toggle_use_key(self):
-        self.use_key = not self.use_key
-        self.reveal_key = False
-        self.copied = False
-
-    @rx.event
-    @requires("admin")
-    def toggle_reveal_key(self):
-        self.reveal_key = not self.reveal_key
-        self.copied = False
-
     def _snippet_text(self) -> str:
         model = self._model()
         if model is None:
             return ""
-        settings = get_settings()
+        # The upstream key is write-only: a snippet only ever holds the placeholder for the caller's own key.
         if is_local(model):
-            base_url, key = self.router.url.origin or "http://localhost:3000", None
+            base_url = self.router.url.origin or "http://localhost:3000"
         else:
-            base_url, key = settings.public_api_base, None
-            if self.use_key and self.has_key:
-                full = upstream_api_key() or ""
-                key = full if self.reveal_key else mask_secret(full)
-        return snippet(self.code_format, model, self._values, base_url=base_url, prefix="/v1", api_key=key)
+            base_url = get_settings().public_api_base
+        return snippet(self.code_format, model, self._values, base_url=base_url, prefix="/v1", api_key=None)
 
     @rx.var(deps=SNIPPET_DEPS, auto_deps=False)
     def code_text(self) -> str:

@@ -2,7 +2,8 @@
 
 Secrets cross to the browser as little as possible: a new key is sent once, for the box that
 shows it, and is dropped from the state when dismissed or on the next page load; the upstream
-key travels browser to server only (an uncontrolled form field) and comes back masked.
+key is write-only: it travels browser to server only (an uncontrolled form field), admins alone
+may set or remove it, and no page learns more than whether one is saved.
 """
 
 from __future__ import annotations
@@ -18,14 +19,9 @@ from ai_registry.identity.errors import IdentityError
 from ai_registry.identity.keys import create_key_for, keys_visible_to, revoke_key_as
 from ai_registry.identity.roles import role_at_least
 from ai_registry.identity.upstream_secret import remove_upstream_key as remove_saved_upstream_key
-from ai_registry.identity.upstream_secret import set_upstream_key
+from ai_registry.identity.upstream_secret import set_upstream_key, upstream_key_is_saved
 from ai_registry.settings import get_settings
 from ai_registry.state.auth import Actor, current_actor, requires
-from ai_registry.store.app_settings import (
-    UPSTREAM_API_KEY,
-    get_app_setting,
-    mask_secret,
-)
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import ApiKey
 from ai_registry.store.users import get_user
@@ -71,14 +67,14 @@ def load_key_views(actor: Actor) -> list[ApiKeyView]:
         return [api_key_view(row, owners) for row in rows]
 
 
-def saved_upstream_key() -> str | None:
+def upstream_key_saved() -> bool:
+    """Whether a key is saved, without decrypting it."""
     with session_scope() as session:
-        return get_app_setting(session=session, key=UPSTREAM_API_KEY)
+        return upstream_key_is_saved(session=session)
 
 
-def environment_upstream_key() -> str | None:
-    key = get_settings().api_key
-    return key.get_secret_value() if key else None
+def environment_upstream_key_set() -> bool:
+    return get_settings().api_key is not None
 
 
 def validate_upstream_key(raw: str) -> tuple[str, str]:
@@ -121,8 +117,8 @@ class DeveloperState(rx.State):
     copied: bool = False
     confirm_revoke_id: int = 0
 
-    upstream_saved_mask: str = ""
-    upstream_env_mask: str = ""
+    upstream_saved: bool = False
+    upstream_from_env: bool = False
     upstream_base: str = ""
     upstream_error: str = ""
     upstream_notice: str = ""
@@ -137,19 +133,20 @@ class DeveloperState(rx.State):
     @rx.var
     def upstream_in_use(self) -> str:
         """Which upstream key the app uses: saved, environment or none."""
-        if self.upstream_saved_mask:
+        if self.upstream_saved:
             return "saved"
-        return "environment" if self.upstream_env_mask else "none"
+        return "environment" if self.upstream_from_env else "none"
 
     def _load_keys(self) -> None:
         self.api_keys = load_key_views(current_actor())
 
     def _load_upstream(self) -> None:
         if not role_at_least(current_actor().role, "admin"):  # members never learn anything about it
-            self.upstream_saved_mask = self.upstream_env_mask = self.upstream_base = ""
+            self.upstream_saved = self.upstream_from_env = False
+            self.upstream_base = ""
             return
-        self.upstream_saved_mask = mask_secret(saved_upstream_key())
-        self.upstream_env_mask = mask_secret(environment_upstream_key())
+        self.upstream_saved = upstream_key_saved()
+        self.upstream_from_env = environment_upstream_key_set()
         self.upstream_base = get_settings().api_root or ""
 
     def _forget_new_key(self) -> None:
@@ -233,13 +230,13 @@ class DeveloperState(rx.State):
     @rx.event
     @requires("admin")
     def save_upstream_key(self, form_data: dict):
-        """Save the upstream key server-side; only its mask comes back."""
+        """Save the upstream key server-side (encrypted); only "a key is saved" comes back."""
         key, error = validate_upstream_key(str(form_data.get(UPSTREAM_FIELD, "")))
         self.upstream_notice = self.upstream_check = ""
         self.upstream_error = error
         if error:
             return None
-        replaced = bool(self.upstream_saved_mask)
+        replaced = self.upstream_saved
         with session_scope() as session:
             set_upstream_key(session=session, value=key, actor=get_user(session=session, user_id=current_actor().id))
         self.confirm_upstream_removal = False
@@ -266,7 +263,7 @@ class DeveloperState(rx.State):
         self.upstream_error = self.upstream_check = ""
         self._load_upstream()
         self.upstream_notice = "Saved key removed." + (
-            " The key from AINATIVE_API_KEY is in use again." if self.upstream_env_mask else ""
+            " The key from AINATIVE_API_KEY is in use again." if self.upstream_from_env else ""
         )
         return DeveloperState.check_upstream
 

@@ -114,3 +114,20 @@ def test_pages_go_only_to_a_signed_in_browser(path: str) -> None:
     # Scripts, styles and the websocket are not pages: the gate leaves them alone.
     for other in ("/_next/static/app.js", "/styles.css", "/ping", "/sign-in"):
         assert gate.get(other).status_code == 200
+
+
+def test_a_key_acts_with_its_owners_role(client) -> None:
+    from ai_registry.identity.accounts import change_role
+
+    with session_scope() as session:
+        create_user(session=session, email="admin@example.org", password="correct horse battery", role="admin")
+        owner = create_user(session=session, email="mo@example.org", password="correct horse battery", role="member")
+        _row, raw = create_key_for(session=session, owner=owner, name="ci")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
+    with session_scope() as session:  # demoted to viewer: viewers call no models, so the key stops
+        change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="viewer")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 401
+    assert client.post("/v1/embeddings", headers={"X-API-Key": raw}, json={"input": "x"}).status_code == 401
+    with session_scope() as session:
+        change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="member")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
