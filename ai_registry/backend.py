@@ -6,13 +6,12 @@ import asyncio
 import json
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi import FastAPI
 
 from ai_registry.api import build_registry_router
 from ai_registry.api.auth_routes import build_auth_router
-from ai_registry.media.sniff import CONTENT_TYPES
-from ai_registry.media.storage import media_file
+from ai_registry.api.media_route import build_media_router
+from ai_registry.api.share_page import build_share_router
 from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -26,26 +25,9 @@ def build_backend() -> FastAPI:
         description="The registry's models as JSON, and the embedded local engine (OpenAI-compatible).",
     )
 
-    @app.get("/media/{name}", include_in_schema=False)
-    def media(name: str, request: Request, download: bool = False) -> FileResponse:
-        """A run's output file (Range requests included, so video seeks); `?download=1` saves it.
-
-        Only for a signed-in browser: anyone else gets 401 and learns nothing about which files exist.
-        """
-        if not _signed_in(request.headers.get("cookie")):
-            raise HTTPException(401, "Sign in to open this file.")
-        path = media_file(name)
-        if path is None or not path.is_file():
-            raise HTTPException(404, "No such media file")
-        return FileResponse(
-            path,
-            media_type=CONTENT_TYPES[path.suffix.lstrip(".")],
-            filename=name if download else None,
-            content_disposition_type="attachment" if download else "inline",
-            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
-
+    app.include_router(build_media_router())
     app.include_router(build_auth_router())
+    app.include_router(build_share_router())
     app.include_router(build_registry_router())
 
     try:

@@ -21,13 +21,15 @@ def inputs_for_log(values: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(dict(values), default=str))
 
 
-async def record_started(*, run_id: str, model_slug: str, values: Mapping[str, Any]) -> None:
-    """Store the run as running, with its inputs."""
+async def record_started(
+    *, run_id: str, model_slug: str, values: Mapping[str, Any], owner_id: int | None = None
+) -> None:
+    """Store the run as running, with its inputs and who started it."""
     inputs = inputs_for_log(values)
 
     def create() -> None:
         with session_scope() as session:
-            create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs)
+            create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs, owner_id=owner_id)
 
     try:
         await asyncio.to_thread(create)

@@ -22,7 +22,8 @@ from ai_registry.catalog.query import (
     parse_query,
     parse_sort,
 )
-from ai_registry.state.auth import requires
+from ai_registry.identity.roles import role_at_least
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.views import CardView, StatusView, card_view, status_view
 from ai_registry.store.db import session_scope
 from ai_registry.store.runs import latest_outputs
@@ -31,10 +32,13 @@ PAGE_SIZE = 48
 
 
 def _latest_run_outputs() -> dict[str, str]:
-    """Each model's latest successful image or video run, the card thumbnail of models without one."""
+    """Each model's latest successful image or video run of the person (anyone's, for an admin): the card
+    thumbnail of models without one. Runs are private, so nobody sees another's outputs here."""
+    actor = current_actor()
+    owner = None if role_at_least(actor.role, "admin") else actor.id
     try:
         with session_scope() as session:
-            return latest_outputs(session=session)
+            return latest_outputs(session=session, owner_id=owner)
     except Exception:  # no database yet: cards simply keep their own thumbnails
         return {}
 

@@ -21,13 +21,14 @@ from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
+from ai_registry.identity.media_links import signed_media_url
 from ai_registry.identity.roles import role_at_least
+from ai_registry.identity.runs_access import can_see_run
 from ai_registry.inference.result import RunResult
 from ai_registry.inference.run import run_and_record
 from ai_registry.inference.transport import is_local
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
-from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
 from ai_registry.state.auth import current_actor, requires
@@ -264,7 +265,7 @@ class PlaygroundState(KindHooks, rx.State):
             return
         self._upload = saved.reference
         self.upload_name = saved.label
-        self.upload_preview = media_url(saved.path)
+        self.upload_preview = signed_media_url(Path(saved.path).name)
         self.upload_kind = saved.content_type.split("/", 1)[0]
         self.upload_error = ""
         self.values[self.file_field] = ""
@@ -321,7 +322,9 @@ class PlaygroundState(KindHooks, rx.State):
             pending.append(delta)
 
         try:
-            task = asyncio.create_task(run_and_record(model, values, run_id=run_id, on_text=on_text, cancel=cancel))
+            task = asyncio.create_task(run_and_record(
+                model, values, run_id=run_id, owner_id=current_actor().id, on_text=on_text, cancel=cancel
+            ))
             while not task.done():
                 await asyncio.wait({task}, timeout=STREAM_FLUSH_S)
                 now = time.monotonic()
@@ -366,8 +369,8 @@ class PlaygroundState(KindHooks, rx.State):
 
     async def _load_run(self, run_id: str) -> None:
         """Put a stored run's inputs back into the form, with its result."""
-        row = await asyncio.to_thread(_stored_run, run_id)
-        if row is None or row.model_slug != self.model_slug:
+        row, actor = await asyncio.to_thread(_stored_run, run_id), current_actor()
+        if not can_see_run(row, user_id=actor.id, role=actor.role) or row.model_slug != self.model_slug:
             self.status, self.error = "failed", "That run does not exist for this model."
             return
         model = self._model()
@@ -381,7 +384,7 @@ class PlaygroundState(KindHooks, rx.State):
                 if path.is_file():
                     self._upload = value
                     self.upload_name = value.get("filename", path.name)
-                    self.upload_preview = media_url(path)
+                    self.upload_preview = signed_media_url(path.name)
                     self.upload_kind = str(value.get("content_type", "")).split("/", 1)[0]
             elif model.parameter(name) is not None:
                 self.values[name] = value_text(value)

@@ -87,6 +87,8 @@ class Run(SQLModel, table=True):
     output_kind: str | None = None  # an OutputKind: chat | image | video | audio | text | embeddings | json
     cost_usd: float | None = None
     duration_ms: int | None = None
+    # Who ran it (None: made before accounts existed, seen by administrators only).
+    owner_id: int | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
@@ -168,3 +170,16 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(index=True, max_length=50)
     target: str | None = Field(default=None, max_length=300)
     details_json: str = "{}"
+
+
+class ShareLink(SQLModel, table=True):
+    """A revocable link that shows one run to anyone holding it. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    run_id: str = Field(foreign_key="run.id", index=True, max_length=40)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

@@ -30,6 +30,8 @@ PUBLIC_BY_CONTRACT = {
     "/v1/models", "/v1/models/{model_id}", "/v1/public/ai-registry/models", "/v1/public/embeddings/models",
     "/v1/multimodal/health",
 }
+# Opened by a secret in the address itself (a share link's token): anything else is a 404.
+TOKEN_ROUTES = {"/share/{token}"}
 KEY_PREFIXES = ("/api/", "/v1/")  # scripts, with a personal key; cookies open nothing here
 SESSION_PREFIXES = ("/media/",)  # a signed-in browser
 BASE = "http://testserver"
@@ -69,6 +71,9 @@ def test_the_enumeration_sees_the_routes() -> None:
 def test_every_route_is_public_on_purpose_or_refuses_anonymous_callers(client, path: str, method: str) -> None:
     if path in PUBLIC | PUBLIC_BY_CONTRACT:
         assert method == "GET" or path.startswith(("/auth/", "/sign-in")), f"{method} {path} changes state"
+        return
+    if path in TOKEN_ROUTES:
+        assert method == "GET" and client.request(method, concrete(path)).status_code == 404
         return
     assert path.startswith(KEY_PREFIXES + SESSION_PREFIXES), f"{method} {path} fits no access rule"
     admin_cookie = {SESSION_COOKIE: session_token("admin")}

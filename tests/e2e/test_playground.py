@@ -275,8 +275,8 @@ def test_local_models_run_with_no_configuration(page, app_server, tmp_path):
     page.wait_for_function("a => a.readyState >= 1 && a.duration > 1", arg=audio.element_handle(), timeout=20_000)
     speech = tmp_path / "fox.wav"
     src = app_server.url + audio.get_attribute("src")
-    assert httpx.get(src, timeout=20).status_code == 401  # media answers only to a signed-in browser
-    speech.write_bytes(httpx.get(src, timeout=20, cookies=app_server.cookies("member")).content)
+    assert httpx.get(src, timeout=20).status_code == 401  # media answers only to its owner (and admins)
+    speech.write_bytes(httpx.get(src, timeout=20, cookies=app_server.cookies("admin")).content)  # its run
 
     open_playground(page, "local-whisper-tiny-en")
     upload(page, speech)
