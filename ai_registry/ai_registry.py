@@ -8,6 +8,7 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.backend import build_backend, limit_uploads, require_sign_in_for_pages, serve_pages_without_slash
+from ai_registry.boundaries import guard_origins, security_headers
 from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.identity.first_admin import startup_hint
 from ai_registry.pages.browse import browse_page
@@ -22,7 +23,15 @@ from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 
 app = rx.App(
-    api_transformer=[build_backend(), limit_uploads, serve_pages_without_slash, require_sign_in_for_pages],
+    # Applied in order, each wrapping the ones before: the security headers and the origin guard are outermost.
+    api_transformer=[
+        build_backend(),
+        limit_uploads,
+        serve_pages_without_slash,
+        require_sign_in_for_pages,
+        guard_origins,
+        security_headers,
+    ],
     stylesheets=["/styles.css"],
     head_components=[
         rx.el.meta(name="description", content="Find, try and integrate AI models."),
