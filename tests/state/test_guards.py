@@ -28,7 +28,8 @@ from tests.support.accounts import sign_in_state
 
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
-# Reflex's own handler on every state: it sets one of this tab's own vars and reaches nothing else.
+# Reflex's own handler on every state: it calls the state's `set_<name>` handler, guarded like the rest
+# (see test_reflexs_setvar_only_reaches_guarded_setters).
 FRAMEWORK_HANDLERS = {"setvar"}
 # What each page's first handlers need, written down once: a change here is a decision, not an accident.
 EXPECTED_ROLES = {
@@ -205,3 +206,24 @@ def test_an_ended_or_disabled_session_stops_at_the_next_event() -> None:
     admin.on_load()
     assert [k.name for k in admin.api_keys] == []  # disabling revoked the member's key too
     assert AuthState.event_handlers["load_session"].fn.required_role == "viewer"
+
+
+def test_reflexs_setvar_only_reaches_guarded_setters() -> None:
+    """`setvar(name, value)` calls the state's own `set_<name>` handler (Reflex 0.10 makes no setters), so it
+    passes the same guard; a var without such a handler cannot be set at all."""
+    root = build_states()
+    state = substate(root, DeveloperState)
+    setvar = DeveloperState.event_handlers["setvar"].fn
+    setvar(state, "key_name", "sneaky")  # anonymous: the guarded set_key_name refuses
+    assert state.key_name == ""
+    with pytest.raises(AttributeError):
+        setvar(state, "upstream_saved", True)
+    with pytest.raises(AttributeError):
+        setvar(substate(root, AuthState), "role", "admin")
+    sign_in_state(root, "member", path="/dashboard/developer-settings")
+    setvar(state, "key_name", "mine")
+    assert state.key_name == "mine"
+    for cls in app_states():
+        for name in cls.event_handlers:
+            if name.startswith("set_"):
+                assert getattr(cls.event_handlers[name].fn, "required_role", None), f"{cls.__name__}.{name}"
