@@ -1,5 +1,5 @@
-"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web | cluster`.
-"""
+"""Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web |
+cluster | users ... | keys create`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import asyncio
 import json
 import sys
 
+from ai_registry.accounts_cli import add_account_commands, run_refusing
 from ai_registry.catalog.models import CATEGORIES
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
+    from ai_registry.identity.first_admin import startup_hint
     from ai_registry.store.migrate import upgrade
 
     upgrade("head")
     print("database is at the latest revision")
+    hint = startup_hint()
+    if hint:
+        print(hint)
     from ai_registry.inference.jobs import ensure_schema, queued
 
     if queued() and ensure_schema():
@@ -155,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     cluster = sub.add_parser("cluster", help="PostgreSQL, Redis, engine, job worker and web workers, supervised")
     cluster.add_argument("--web-workers", type=int, default=2, help="granian workers of the web app (default 2)")
     cluster.set_defaults(func=_cmd_cluster)
+    add_account_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    return run_refusing(args.func, args)
 
 
 if __name__ == "__main__":

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import re
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from ai_registry.api import build_registry_router
-from ai_registry.media.sniff import CONTENT_TYPES
-from ai_registry.media.storage import media_file
+from ai_registry.api.auth_routes import build_auth_router
+from ai_registry.api.media_route import build_media_router
+from ai_registry.api.share_page import build_share_router
 from ai_registry.settings import get_settings
-from ai_registry.store import runs as run_store
-from ai_registry.store.db import session_scope
 
 log = logging.getLogger(__name__)
-_RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
-def build_backend() -> FastAPI:
+def build_backend() -> FastAPIOffline:
     """The FastAPI app Reflex serves through `api_transformer` (its OpenAPI document included)."""
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files in the
     # package (served under /static-offline-docs), not from a CDN, so they work offline.
@@ -32,40 +28,9 @@ def build_backend() -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
 
-    @app.get("/media/{name}", include_in_schema=False)
-    def media(name: str, download: bool = False) -> FileResponse:
-        """A run's output file (Range requests included, so video seeks); `?download=1` saves it."""
-        path = media_file(name)
-        if path is None or not path.is_file():
-            raise HTTPException(404, "No such media file")
-        return FileResponse(
-            path,
-            media_type=CONTENT_TYPES[path.suffix.lstrip(".")],
-            filename=name if download else None,
-            content_disposition_type="attachment" if download else "inline",
-            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
-
-    @app.get("/runs/{run_id}.json", include_in_schema=False)
-    def run_json(run_id: str) -> Response:
-        """A run of the request log as a JSON file (the request log page shows the same record)."""
-        record = None
-        if _RUN_ID.fullmatch(run_id):  # ids are hex; anything else is no run (and never reaches SQL)
-            with session_scope() as session:
-                run = run_store.get_run(session=session, run_id=run_id)
-                record = run_store.run_record(run) if run is not None else None
-        if record is None:
-            raise HTTPException(404, "No such run")
-        return Response(
-            json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-            media_type="application/json",
-            headers={
-                "Content-Disposition": f'attachment; filename="run-{run_id}.json"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
-
+    app.include_router(build_media_router())
+    app.include_router(build_auth_router())
+    app.include_router(build_share_router())
     app.include_router(build_registry_router())
 
     try:
@@ -146,3 +111,47 @@ def serve_pages_without_slash(app):
         await app(scope, receive, send)
 
     return serve
+
+
+def _signed_in(cookie_header: str | None) -> bool:
+    from ai_registry.identity.sessions import session_for_token
+    from ai_registry.identity.web import token_from_cookie_header
+    from ai_registry.store.db import session_scope
+
+    token = token_from_cookie_header(cookie_header)
+    if token is None:
+        return False
+    with session_scope() as session:
+        return session_for_token(session=session, raw_token=token) is not None
+
+
+def _is_page(path: str) -> bool:
+    return path == "/" or path == "/dashboard" or path.startswith("/dashboard/")
+
+
+def require_sign_in_for_pages(app):
+    """ASGI wrapper: a page's HTML (its pre-rendered cards included) goes only to a signed-in browser.
+
+    Anyone else gets a 303 to `/sign-in?next=<the page>`. The event handlers check again on every
+    event; this keeps the first HTML from showing anything before they run.
+    """
+    from urllib.parse import quote
+
+    from ai_registry.identity.web import SIGN_IN_PATH
+
+    async def gate(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and _is_page(scope["path"]):
+            cookie = dict(scope.get("headers") or []).get(b"cookie", b"").decode("latin-1")
+            if not await asyncio.to_thread(_signed_in, cookie):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = scope["path"] + (f"?{query}" if query else "")
+                location = f"{SIGN_IN_PATH}?next={quote(target, safe='/')}"
+                await send({
+                    "type": "http.response.start", "status": 303,
+                    "headers": [(b"location", location.encode("latin-1")), (b"cache-control", b"no-store")],
+                })
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await app(scope, receive, send)
+
+    return gate

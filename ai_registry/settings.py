@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Hosts and networks (comma-separated, e.g. "127.0.0.1,10.1.0.0/16") the server may fetch user URLs
     # from although they are not public; empty: only public addresses (see ai_registry.netguard).
     fetch_allow_hosts: str = ""
+    # The address people open (e.g. https://models.example.com): session cookies get `Secure` when it is
+    # https, and browser requests from any other origin are refused. Unset: the request's own host only.
+    public_url: str | None = None
     # Identity. Unset secret key: a generated key file (mode 0600) in the data folder encrypts saved secrets.
     secret_key: SecretStr | None = None
     # Open sign-up: off while empty; `example.com,example.org` lets those exact domains register.

@@ -45,7 +45,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import ARTIFACTS  # noqa: E402
-from tests.support.app_process import CHROMIUM_ARGS, RunningApp, start_app, stop_app  # noqa: E402
+from tests.support.app_process import (  # noqa: E402
+    CHROMIUM_ARGS,
+    RunningApp,
+    sign_in_browser,
+    start_app,
+    stop_app,
+)
 from tests.support.contract_server import ContractServer  # noqa: E402
 from tests.support.synthetic import synthetic_registry_models  # noqa: E402
 
@@ -159,9 +165,9 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def static_copy(app_url: str, folder: Path) -> Iterator[str]:
+def static_copy(app: RunningApp, folder: Path) -> Iterator[str]:
     """The app's prerendered gallery HTML without scripts, its CSS and images, on a loopback server."""
-    with httpx.Client(base_url=app_url, timeout=10) as client:
+    with httpx.Client(base_url=app.url, timeout=10, cookies=app.cookies("viewer")) as client:
         html = client.get(GALLERY).text
         html = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
         html = re.sub(r'<link rel="modulepreload"[^>]*/>', "", html)
@@ -188,7 +194,7 @@ def static_copy(app_url: str, folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-def first_card_ms(browser, url: str) -> tuple[float, float]:
+def first_card_ms(browser, url: str, app_url: str) -> tuple[float, float]:
     """Navigation start to the first card on screen, and to the first card laid out, in a cold context.
 
     Laid out: the first animation frame in which the card has a box in the viewport (its frame is
@@ -196,6 +202,7 @@ def first_card_ms(browser, url: str) -> tuple[float, float]:
     the card is laid out before the first contentful paint, that paint is the one that shows it.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    sign_in_browser(context, app_url, "viewer")  # the app's pages need a session; the static copy ignores it
     try:
         page = context.new_page()
         page.add_init_script(FIRST_CARD_PROBE)
@@ -213,17 +220,17 @@ def first_card_ms(browser, url: str) -> tuple[float, float]:
 
 
 def bench_first_card(browser, app: RunningApp, runs: int, deadline: float) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="bench-") as folder, static_copy(app.url, Path(folder)) as static_url:
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder, static_copy(app, Path(folder)) as static_url:
         app_url = urljoin(app.url, PAGE_URL)
         # One warm-up each (server-side caches, Chromium's own start-up), not counted.
-        first_card_ms(browser, app_url)
-        first_card_ms(browser, static_url)
+        first_card_ms(browser, app_url, app.url)
+        first_card_ms(browser, static_url, app.url)
         samples: dict[str, list[float]] = {"app": [], "static": [], "app_layout": [], "static_layout": []}
         for _ in range(runs):
             if time.monotonic() > deadline:
                 break
             for name, url in (("app", app_url), ("static", static_url)):  # interleaved: same conditions
-                on_screen, laid_out = first_card_ms(browser, url)
+                on_screen, laid_out = first_card_ms(browser, url, app.url)
                 samples[name].append(on_screen)
                 samples[f"{name}_layout"].append(laid_out)
     medians = {name: statistics.median(values) for name, values in samples.items()}
@@ -257,7 +264,7 @@ def _url_has(name: str, value: str | None):
 
 
 def _open_loaded_gallery(browser, app: RunningApp, expected_total: int):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app.url)
+    context = app.signed_in_context(browser, "viewer", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.add_init_script(SEND_PROBE)
     page.goto(PAGE_URL)
@@ -380,9 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             baseline_total = None
             with running_app(upstream, 0, "builtin") as app:
-                baseline_total = int(
-                    re.search(r"(\d+)\s*<!-- -->\s*models", httpx.get(app.url + GALLERY, timeout=10).text).group(1)
-                )
+                html = httpx.get(app.url + GALLERY, timeout=10, cookies=app.cookies("viewer")).text
+                baseline_total = int(re.search(r"(\d+)\s*<!-- -->\s*models", html).group(1))
                 if not args.skip_first_card:
                     first = bench_first_card(browser, app, runs, deadline)
                     print(

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ai_registry.store.api_keys import KEY_PREFIX, hash_key  # noqa: E402
-from tests.support.app_process import CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+from tests.support.app_process import CHROMIUM_ARGS, signed_in_context, start_app, stop_app  # noqa: E402
 from tests.support.contract_server import ContractServer, Fault  # noqa: E402
 
 KEY = "bench-upstream-key"
@@ -80,7 +80,7 @@ def measure(page, samples: int) -> list[float]:
 
 
 def start_long_run(browser, base_url: str, slug: str):
-    context = browser.new_context(base_url=base_url)
+    context = signed_in_context(browser, base_url)
     page = context.new_page()
     page.goto(f"/dashboard/ai-settings/{slug}")
     page.wait_for_load_state("networkidle")
@@ -92,7 +92,7 @@ def start_long_run(browser, base_url: str, slug: str):
 
 def start_local_chat(browser, base_url: str):
     """A long answer from the local SmolLM2 model: the engine stays busy on the CPU meanwhile."""
-    context = browser.new_context(base_url=base_url)
+    context = signed_in_context(browser, base_url)
     page = context.new_page()
     page.goto("/dashboard/ai-settings/local-smollm2-135m-instruct")
     page.wait_for_load_state("networkidle")
@@ -172,7 +172,7 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                probe_context = browser.new_context(base_url=app.url)
+                probe_context = signed_in_context(browser, app.url)
                 probe = probe_context.new_page()
                 probe.goto(f"/dashboard/ai-settings/{PROBE_MODEL}")
                 probe.wait_for_load_state("networkidle")

@@ -7,6 +7,7 @@ from reflex_components_core.el.elements.inline import A
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
+from ai_registry.components.plain_form import plain_form
 
 
 def nav_link(*children, href: str) -> rx.Component:
@@ -31,8 +32,44 @@ def announce_copied() -> rx.event.EventSpec:
     )
 
 
-def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
-    """Every page: a top bar with the product name and the two sections, then the content."""
+def account_menu(*, email, role, refusal, on_dismiss) -> rx.Component:
+    """Who is signed in (email, role), a real sign-out form post, and the last refusal if any."""
+    return rx.fragment(
+        rx.el.span(
+            rx.el.span(email, class_name="hidden truncate md:inline", data_testid="account-email"),
+            rx.el.span(role, class_name="rounded bg-slate-100 px-1.5 py-0.5 text-xs", data_testid="account-role"),
+            # On a phone only the sign-out icon fits beside the sections.
+            class_name="ml-2 hidden max-w-[16rem] items-center gap-2 text-sm text-slate-600 sm:flex",
+        ),
+        plain_form(
+            rx.el.button(
+                rx.icon("log-out", size=16, aria_hidden="true"),
+                rx.el.span("Sign out", class_name="sr-only lg:not-sr-only"),
+                type="submit",
+                title="Sign out",
+                class_name="flex items-center gap-1 whitespace-nowrap rounded-md px-1.5 py-2 text-sm font-medium "
+                "text-slate-700 hover:bg-slate-100 sm:px-2 focus-visible:outline-2 focus-visible:outline-indigo-600",
+                data_testid="sign-out",
+            ),
+            action="/auth/sign-out",
+            method="post",
+        ),
+        rx.cond(
+            refusal != "",
+            rx.el.div(
+                rx.el.span(refusal, data_testid="refusal-text"),
+                rx.el.button("Dismiss", on_click=on_dismiss, class_name="ml-3 underline"),
+                role="alert",
+                data_testid="refusal",
+                class_name="fixed bottom-4 left-1/2 z-50 -translate-x-1/2 rounded-md bg-amber-50 px-4 py-3 text-sm "
+                "text-amber-900 shadow ring-1 ring-amber-300",
+            ),
+        ),
+    )
+
+
+def page_shell(*children: rx.Component, title: str = "", account: rx.Component | None = None) -> rx.Component:
+    """Every page: a top bar with the product name, the sections and who is signed in, then the content."""
     return rx.el.div(
         rx.el.header(
             # Inside the banner landmark, and a plain anchor (rx.el.a is React Router's Link), so the
@@ -40,7 +77,7 @@ def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
             A.create("Skip to content", href="#main", class_name="sr-only focus:not-sr-only focus:p-2"),
             rx.el.div(
                 ReactRouterLink.create(
-                    rx.icon("boxes", size=20, class_name="text-indigo-600"),
+                    rx.icon("boxes", size=20, class_name="hidden text-indigo-600 sm:block"),
                     rx.el.span("AI Model Registry", class_name="whitespace-nowrap font-semibold text-slate-900"),
                     to=routes.BROWSE,
                     class_name="flex items-center gap-2",
@@ -53,10 +90,11 @@ def page_shell(*children: rx.Component, title: str = "") -> rx.Component:
                         rx.el.span("Developer settings", class_name="hidden sm:inline"),
                         href=routes.DEVELOPER_SETTINGS,
                     ),
+                    account if account is not None else rx.fragment(),
                     class_name="flex items-center gap-1",
                     aria_label="Main",
                 ),
-                class_name="mx-auto flex max-w-[1600px] items-center justify-between gap-4 px-4 py-3 sm:px-6",
+                class_name="mx-auto flex max-w-[1600px] items-center justify-between gap-2 px-4 py-3 sm:gap-4 sm:px-6",
             ),
             class_name="border-b border-slate-200 bg-white",
         ),

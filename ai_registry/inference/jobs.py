@@ -111,15 +111,18 @@ def ensure_schema() -> bool:
         return True
 
 
-def _store_queued(run_id: str, model_slug: str, values: Mapping[str, Any]) -> None:
+def _store_queued(run_id: str, model_slug: str, values: Mapping[str, Any], owner_id: int | None) -> None:
     with session_scope() as session:
-        create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs_for_log(values), worker=None)
+        inputs = inputs_for_log(values)
+        create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs, owner_id=owner_id, worker=None)
 
 
-async def submit(model: UnifiedAIModel, values: Mapping[str, Any], *, run_id: str) -> None:
-    """Store the run as running and defer its job; raises when either cannot be stored (then no job
-    runs without its row)."""
-    await asyncio.to_thread(_store_queued, run_id, model.slug, values)
+async def submit(
+    model: UnifiedAIModel, values: Mapping[str, Any], *, run_id: str, owner_id: int | None = None
+) -> None:
+    """Store the run as running (of `owner_id`) and defer its job; raises when either cannot be
+    stored (then no job runs without its row)."""
+    await asyncio.to_thread(_store_queued, run_id, model.slug, values, owner_id)
     app = await _open_app()
     await app.configure_task(TASK, queue=QUEUE).defer_async(run_id=run_id)
 
@@ -202,17 +205,22 @@ async def follow(
 
 
 async def run_and_record(
-    model: UnifiedAIModel, values: Mapping[str, Any], *, run_id: str | None = None, **options: Any
+    model: UnifiedAIModel,
+    values: Mapping[str, Any],
+    *,
+    run_id: str | None = None,
+    owner_id: int | None = None,
+    **options: Any,
 ) -> RunResult:
-    """Run `model` and store the run: in-process (embedded), or as a job a worker executes (scaled),
-    followed here until it ends. Same options as `inference.run.run_and_record`."""
+    """Run `model` and store the run of `owner_id`: in-process (embedded), or as a job a worker
+    executes (scaled), followed here until it ends. Same options as `inference.run.run_and_record`."""
     from ai_registry.inference import run
 
     if not queued():
-        return await run.run_and_record(model, values, run_id=run_id, **options)
+        return await run.run_and_record(model, values, run_id=run_id, owner_id=owner_id, **options)
     run_id = run_id or new_run_id()
     try:
-        await submit(model, values, run_id=run_id)
+        await submit(model, values, run_id=run_id, owner_id=owner_id)
     except Exception as exc:  # the queue's database is down: say so, never hang the page
         log.exception("run %s could not be queued", run_id)
         await asyncio.to_thread(_end_unqueued, run_id, f"The run could not be queued: {exc}")

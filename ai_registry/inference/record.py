@@ -26,16 +26,23 @@ _THIS_PROCESS = object()
 
 
 async def record_started(
-    *, run_id: str, model_slug: str, values: Mapping[str, Any], worker: str | None | object = _THIS_PROCESS
+    *,
+    run_id: str,
+    model_slug: str,
+    values: Mapping[str, Any],
+    owner_id: int | None = None,
+    worker: str | None | object = _THIS_PROCESS,
 ) -> None:
-    """Store the run as running, with its inputs and the process executing it (this one by default;
-    None for a queued job no worker has taken yet)."""
+    """Store the run as running, with its inputs, who started it and the process executing it (this
+    one by default; None for a queued job no worker has taken yet)."""
     inputs = inputs_for_log(values)
     worker = this_process().text if worker is _THIS_PROCESS else worker
 
     def create() -> None:
         with session_scope() as session:
-            create_run(session=session, run_id=run_id, model_slug=model_slug, inputs=inputs, worker=worker)
+            create_run(
+                session=session, run_id=run_id, model_slug=model_slug, inputs=inputs, owner_id=owner_id, worker=worker
+            )
 
     try:
         await asyncio.to_thread(create)

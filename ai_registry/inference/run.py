@@ -264,11 +264,13 @@ async def run_and_record(
     values: Mapping[str, Any],
     *,
     run_id: str | None = None,
+    owner_id: int | None = None,
     **options: Any,
 ) -> RunResult:
-    """`run_model` (same keyword options), stored as a `Run` row created as running and finished with the result."""
+    """`run_model` (same keyword options), stored as a `Run` row of `owner_id`, created as running and
+    finished with the result."""
     run_id = run_id or new_run_id()
-    await record_started(run_id=run_id, model_slug=model.slug, values=values)
+    await record_started(run_id=run_id, model_slug=model.slug, values=values, owner_id=owner_id)
     result = await run_model(model, values, run_id=run_id, **options)
     await record_finished(run_id=run_id, result=result)
     return result

@@ -8,6 +8,7 @@ from ai_registry.catalog.models import CATEGORIES
 from ai_registry.components.layout import page_shell
 from ai_registry.components.model_card import model_card, request_model_card
 from ai_registry.components.styles import FOCUS
+from ai_registry.pages.account import account
 from ai_registry.settings import get_settings
 from ai_registry.state.browse import SORT_OPTIONS, BrowseState
 from ai_registry.state.compare_picks import CompareTrayState
@@ -243,6 +244,7 @@ def browse_page() -> rx.Component:
             compare_tray(),
             class_name="flex flex-col gap-5",
         ),
+        account=account(),
     )
 
 

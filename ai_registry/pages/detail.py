@@ -11,6 +11,7 @@ from ai_registry.components.layout import page_shell
 from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
+from ai_registry.pages.account import account
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -191,33 +192,6 @@ def api_panel() -> rx.Component:
                     aria_label="Code format",
                     class_name="flex flex-wrap gap-1 rounded-lg border border-slate-200 p-1",
                 ),
-                rx.cond(
-                    DetailState.has_key,
-                    rx.el.div(
-                        rx.el.label(
-                            rx.el.input(
-                                type="checkbox",
-                                checked=DetailState.use_key,
-                                on_change=DetailState.toggle_use_key,
-                                data_testid="use-key",
-                                class_name="h-4 w-4",
-                            ),
-                            "Insert my API key",
-                            class_name="flex items-center gap-2 text-sm",
-                        ),
-                        rx.cond(
-                            DetailState.use_key,
-                            rx.el.button(
-                                rx.cond(DetailState.reveal_key, "Hide key", "Reveal key"),
-                                type="button",
-                                on_click=DetailState.toggle_reveal_key,
-                                data_testid="reveal-key",
-                                class_name=f"rounded px-2 py-1 text-sm text-indigo-700 hover:underline {FOCUS}",
-                            ),
-                        ),
-                        class_name="flex items-center gap-3",
-                    ),
-                ),
                 class_name="flex flex-wrap items-center justify-between gap-3",
             ),
             rx.el.div(
@@ -340,4 +314,5 @@ def detail_page() -> rx.Component:
             ),
             not_found(),
         ),
+        account=account(),
     )

@@ -18,6 +18,8 @@ from ai_registry.components.settings_form import (
     section,
 )
 from ai_registry.components.styles import FOCUS
+from ai_registry.pages.account import account
+from ai_registry.state.auth import AuthState
 from ai_registry.state.developer import KEY_NAME_FIELD, UPSTREAM_FIELD, ApiKeyView, DeveloperState
 
 # --- API keys of this app ---------------------------------------------------------------------
@@ -202,10 +204,9 @@ def upstream_status() -> rx.Component:
                 rx.el.p(
                     rx.icon("circle-check", size=16, class_name="shrink-0 text-emerald-700"),
                     rx.el.span(
-                        "In use: the key saved here, ",
-                        rx.el.code(DeveloperState.upstream_saved_mask, data_testid="upstream-mask", class_name=CODE),
+                        "In use: the key saved here (write-only: it is never shown, not even in part)",
                         rx.cond(
-                            DeveloperState.upstream_env_mask != "",
+                            DeveloperState.upstream_from_env,
                             rx.el.span(" (it takes the place of AINATIVE_API_KEY from the server's environment)"),
                         ),
                     ),
@@ -217,9 +218,7 @@ def upstream_status() -> rx.Component:
                 rx.el.p(
                     rx.icon("server", size=16, class_name="shrink-0 text-slate-600"),
                     rx.el.span(
-                        "In use: AINATIVE_API_KEY from the server's environment, ",
-                        rx.el.code(DeveloperState.upstream_env_mask, data_testid="upstream-env-mask", class_name=CODE),
-                        ". A key saved here takes its place.",
+                        "In use: AINATIVE_API_KEY from the server's environment. A key saved here takes its place.",
                     ),
                     class_name="flex items-start gap-2",
                 ),
@@ -248,7 +247,7 @@ def upstream_status() -> rx.Component:
 
 def upstream_form() -> rx.Component:
     invalid = DeveloperState.upstream_error != ""
-    saved = DeveloperState.upstream_saved_mask != ""
+    saved = DeveloperState.upstream_saved
     return rx.el.form(
         rx.el.label(
             rx.cond(saved, "Replace the saved key", "Save a key"),
@@ -273,7 +272,7 @@ def upstream_form() -> rx.Component:
                 invalid,
                 DeveloperState.upstream_error,
                 "upstream-key",
-                "Kept on the server and never sent back to the browser: only a masked form is shown.",
+                "Kept on the server, encrypted, and never sent back to any browser, not even in part.",
             ),
             rx.el.button(
                 rx.icon("save", size=16),
@@ -294,7 +293,7 @@ def upstream_form() -> rx.Component:
 
 def upstream_removal() -> rx.Component:
     return rx.cond(
-        DeveloperState.upstream_saved_mask != "",
+        DeveloperState.upstream_saved,
         rx.cond(
             DeveloperState.confirm_upstream_removal,
             confirm_step(
@@ -375,8 +374,9 @@ def developer_page() -> rx.Component:
                 class_name="flex flex-col gap-1",
             ),
             api_keys_section(),
-            upstream_section(),
+            rx.cond(AuthState.role == "admin", upstream_section()),
             registry_api_section(),
             class_name="mx-auto flex w-full max-w-3xl flex-col gap-6",
         ),
+        account=account(),
     )

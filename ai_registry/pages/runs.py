@@ -7,7 +7,8 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry.components.layout import page_shell
 from ai_registry.components.media import download_link, media_view
-from ai_registry.components.styles import FOCUS, LINK, PANEL, scroll_region
+from ai_registry.components.styles import BUTTON_SECONDARY, FOCUS, LINK, PANEL, scroll_region
+from ai_registry.pages.account import account
 from ai_registry.state.runs import RunsState, RunView
 
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
@@ -50,6 +51,32 @@ def run_row(run: RunView) -> rx.Component:
     )
 
 
+def share_controls() -> rx.Component:
+    """A revocable link that shows this run to anyone holding it, signed in or not."""
+    return rx.el.div(
+        rx.el.div(
+            rx.el.button("Create share link", type="button", on_click=RunsState.share_selected,
+                         data_testid="share-run", class_name=BUTTON_SECONDARY),
+            rx.cond(
+                RunsState.shared,
+                rx.el.button("Stop sharing", type="button", on_click=RunsState.stop_sharing_selected,
+                             data_testid="stop-sharing", class_name=BUTTON_SECONDARY),
+            ),
+            class_name="flex flex-wrap gap-2",
+        ),
+        rx.cond(
+            RunsState.share_url != "",
+            rx.el.p(
+                "Anyone with this link sees this run until you stop sharing (copy it now: it is shown once): ",
+                rx.el.code(RunsState.share_url, data_testid="share-url", class_name="break-all"),
+                class_name="text-sm text-slate-700",
+            ),
+        ),
+        rx.cond(RunsState.share_error != "", rx.el.p(RunsState.share_error, role="alert", class_name="text-sm")),
+        class_name="flex flex-col gap-2",
+    )
+
+
 def selected_run() -> rx.Component:
     run = RunsState.selected
     return rx.cond(
@@ -86,6 +113,7 @@ def selected_run() -> rx.Component:
                 download_link("Download JSON", href=run.record_url, data_testid="download-run-json", class_name=LINK),
                 class_name="flex flex-wrap gap-x-4 gap-y-1 text-sm",
             ),
+            share_controls(),
             *[
                 rx.el.details(
                     rx.el.summary(title, class_name="cursor-pointer text-sm font-medium"),
@@ -162,4 +190,5 @@ def runs_page() -> rx.Component:
             ),
             class_name="flex flex-col gap-4",
         ),
+        account=account(),
     )

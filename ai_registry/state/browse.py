@@ -22,6 +22,8 @@ from ai_registry.catalog.query import (
     parse_query,
     parse_sort,
 )
+from ai_registry.identity.roles import role_at_least
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.views import CardView, StatusView, card_view, status_view
 from ai_registry.store.db import session_scope
 from ai_registry.store.runs import latest_outputs
@@ -30,10 +32,13 @@ PAGE_SIZE = 48
 
 
 def _latest_run_outputs() -> dict[str, str]:
-    """Each model's latest successful image or video run, the card thumbnail of models without one."""
+    """Each model's latest successful image or video run of the person (anyone's, for an admin): the card
+    thumbnail of models without one. Runs are private, so nobody sees another's outputs here."""
+    actor = current_actor()
+    owner = None if role_at_least(actor.role, "admin") else actor.id
     try:
         with session_scope() as session:
-            return latest_outputs(session=session)
+            return latest_outputs(session=session, owner_id=owner)
     except Exception:  # no database yet: cards simply keep their own thumbnails
         return {}
 
@@ -112,6 +117,7 @@ class BrowseState(rx.State):
         return rx.redirect(self.gallery_url)
 
     @rx.event
+    @requires("viewer")
     def on_load(self):
         """Read the URL (also on Back/Forward), show the cards, refresh the sources when due."""
         params = self.router.url.query_parameters
@@ -129,6 +135,7 @@ class BrowseState(rx.State):
         return None
 
     @rx.event
+    @requires("viewer")
     def set_category(self, category: str):
         if category not in CATEGORIES:
             return None
@@ -137,11 +144,13 @@ class BrowseState(rx.State):
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def set_sort(self, sort: str):
         self.sort = parse_sort(sort)
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def set_search(self, q: str):
         q = parse_query(q)
         if q == self.q:
@@ -151,21 +160,25 @@ class BrowseState(rx.State):
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def clear_search(self):
         self.q = ""
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def clear_filters(self):
         self.category, self.q, self.limit = "All", "", PAGE_SIZE
         return self._navigate()
 
     @rx.event
+    @requires("viewer")
     def show_more(self):
         self.limit += PAGE_SIZE
         self._apply()
 
     @rx.event(background=True)
+    @requires("viewer")
     async def refresh_sources(self, force: bool = False):
         """Fetch the upstream sources off the request path; the stored catalog stays on screen."""
         async with self:
@@ -182,6 +195,7 @@ class BrowseState(rx.State):
                     self._apply()
 
     @rx.event
+    @requires("viewer")
     def retry(self):
         return BrowseState.refresh_sources(True)
 

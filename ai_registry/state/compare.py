@@ -20,12 +20,13 @@ import reflex as rx
 from ai_registry import routes
 from ai_registry.aggregator.runtime import catalog_index, find_model
 from ai_registry.inference.compare import MAX_MODELS, panel_blocker, parse_models, plan_compare
-from ai_registry.inference.run import run_and_record
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
 from ai_registry.kinds.shared import map_shared, role_label, share_settings, shared_params, shared_roles
 from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
+from ai_registry.state.auth import current_actor, requires
+from ai_registry.state.compare_runs import run_panels
 from ai_registry.state.compare_store import load_session, save_measures, save_session, save_vote, stored_runs
 from ai_registry.state.compare_views import (
     PanelView,
@@ -35,16 +36,12 @@ from ai_registry.state.compare_views import (
     estimate_panels,
     example_text,
     new_panel,
-    outcome,
     shared_fields,
-    show_result,
     show_stored,
 )
 from ai_registry.state.form_views import value_text
 from ai_registry.store.upstream_key import upstream_api_key
 
-STREAM_FLUSH_S = 0.08  # streamed text reaches the browser about 12 times a second
-PROGRESS_TICK_S = 0.5
 FOLLOW_S = 1.0  # how often a colleague's page looks at runs still in flight
 FOLLOW_FOR_S = 300.0
 
@@ -99,6 +96,7 @@ class CompareState(rx.State):
     # ---------- opening ----------
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         query = self.router.url.query_parameters
         session_id = query.get("session", "")
@@ -183,12 +181,14 @@ class CompareState(rx.State):
         self.panels = panels
 
     @rx.event
+    @requires("viewer")
     def set_shared(self, role: str, value: str):
         if any(f.role == role for f in self.shared):
             self.shared_values = {**self.shared_values, role: value}
             self._refresh()
 
     @rx.event
+    @requires("viewer")
     def set_setting(self, index: int, name: str, value: Any):
         value = value_text(value) if not isinstance(value, str) else value
         panels = copy.deepcopy(list(self.panels))
@@ -201,6 +201,7 @@ class CompareState(rx.State):
         self._refresh()
 
     @rx.event
+    @requires("viewer")
     def set_same_settings(self, checked: bool):
         self.same_settings = bool(checked)
         if self.same_settings and self.panels:
@@ -214,6 +215,7 @@ class CompareState(rx.State):
         self._refresh()
 
     @rx.event
+    @requires("member")
     async def handle_upload(self, files: list[rx.UploadFile]):
         role = self.upload_role
         model = next((m for p in self.panels if (m := find_model(p.slug)) and role in shared_params(m)), None)
@@ -234,6 +236,7 @@ class CompareState(rx.State):
         self._refresh()
 
     @rx.event
+    @requires("member")
     def remove_upload(self, role: str):
         self._files = {r: f for r, f in self._files.items() if r != role}
         self.file_names = {r: n for r, n in self.file_names.items() if r != role}
@@ -241,12 +244,14 @@ class CompareState(rx.State):
         self._refresh()
 
     @rx.event
+    @requires("viewer")
     def add_model(self, slug: str):
         if slug and len(self.panels) < MAX_MODELS:
             return rx.redirect(routes.compare_url([*self.slugs, slug]))
         return None
 
     @rx.event
+    @requires("viewer")
     def remove_panel(self, index: int):
         return rx.redirect(routes.compare_url([p.slug for p in self.panels if p.index != index]))
 
@@ -288,6 +293,7 @@ class CompareState(rx.State):
         }
 
     @rx.event(background=True)
+    @requires("member")
     async def run_all(self):
         async with self:
             if self.running or not self.can_run:
@@ -303,54 +309,11 @@ class CompareState(rx.State):
         async with self:
             self.session_id = saved.id
         yield rx.call_script(f"window.history.replaceState(null, '', {routes.compare_url(session=saved.id)!r})")
-        found = await self._run_jobs(jobs)
+        found = await run_panels(self, jobs, owner_id=current_actor().id)
         await asyncio.to_thread(save_measures, saved.id, [found.get(i, {}) for i in range(len(slugs))])
 
-    async def _run_jobs(self, jobs: list[tuple[int, Any, dict[str, Any], str]]) -> dict[int, dict]:
-        cancels = {i: asyncio.Event() for i, *_ in jobs}
-        pending: dict[int, list[str]] = {i: [] for i, *_ in jobs}
-
-        def collector(index: int):
-            async def on_text(delta: str) -> None:
-                pending[index].append(delta)
-
-            return on_text
-
-        tasks = {
-            i: asyncio.create_task(run_and_record(m, v, run_id=r, on_text=collector(i), cancel=cancels[i]))
-            for i, m, v, r in jobs
-        }
-        models = {i: (m, v) for i, m, v, _ in jobs}
-        found: dict[int, dict] = {}
-        started = last_tick = time.monotonic()
-        while len(found) < len(tasks):
-            open_tasks = [t for i, t in tasks.items() if i not in found]
-            done, _ = await asyncio.wait(open_tasks, timeout=STREAM_FLUSH_S)
-            now = time.monotonic()
-            if not done and not any(pending.values()) and now - last_tick < PROGRESS_TICK_S:
-                continue
-            last_tick = now
-            async with self:
-                panels = copy.deepcopy(list(self.panels))
-                for i, task in tasks.items():
-                    if i in found:
-                        continue
-                    panel = panels[i]
-                    if pending[i]:
-                        panel.text += "".join(pending[i])
-                        pending[i].clear()
-                    elapsed = now - started
-                    panel.progress = min(99, int(100 * elapsed / max(panel.expected_seconds, 0.1)))
-                    panel.elapsed_text = f"{elapsed:.0f} s of about {panel.expected_seconds:.0f} s"
-                    if panel.cancelling:
-                        cancels[i].set()
-                    if task.done():
-                        model, values = models[i]
-                        found[i] = show_result(panel, model, values, outcome(task, model))
-                self.panels = panels
-        return found
-
     @rx.event
+    @requires("member")
     def cancel_panel(self, index: int):
         panels = copy.deepcopy(list(self.panels))
         for panel in panels:
@@ -360,6 +323,7 @@ class CompareState(rx.State):
         self.panels = panels
 
     @rx.event(background=True)
+    @requires("member")
     async def follow_runs(self):
         """A colleague opened a comparison whose runs are still going: show each as its run ends."""
         deadline = time.monotonic() + FOLLOW_FOR_S
@@ -386,6 +350,7 @@ class CompareState(rx.State):
     # ---------- the vote ----------
 
     @rx.event
+    @requires("member")
     async def vote(self, index: int):
         if not self.session_id or self.running:
             return

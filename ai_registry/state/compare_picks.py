@@ -8,6 +8,7 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.inference.compare import MAX_MODELS
+from ai_registry.state.auth import requires
 from ai_registry.state.compare_store import wins_of
 
 
@@ -23,6 +24,7 @@ class CompareTrayState(rx.State):
         return routes.compare_url(self.picks)
 
     @rx.event
+    @requires("viewer")
     def toggle_pick(self, slug: str, name: str):
         if slug in self.picks:
             keep = [i for i, s in enumerate(self.picks) if s != slug]
@@ -35,6 +37,7 @@ class CompareTrayState(rx.State):
             self.tray_note = ""
 
     @rx.event
+    @requires("viewer")
     def clear_picks(self):
         self.picks, self.names, self.tray_note = [], [], ""
 
@@ -46,6 +49,7 @@ class CompareWinsState(rx.State):
     wins_slug: str = ""
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         self.wins_slug = slug

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import reflex as rx
@@ -18,13 +17,12 @@ from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, local_key
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
 from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
+from ai_registry.state.auth import requires
 from ai_registry.state.browse import BrowseState
-from ai_registry.store.app_settings import mask_secret
-from ai_registry.store.upstream_key import upstream_api_key
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
 # What the API tab's snippet depends on (it reads the catalog through helpers Reflex cannot trace).
-SNIPPET_DEPS = ["code_format", "use_key", "reveal_key", "model_slug", "has_key", "values_version"]
+SNIPPET_DEPS = ["code_format", "model_slug", "values_version"]
 
 
 @dataclasses.dataclass
@@ -74,11 +72,6 @@ def parameter_view(param) -> ParameterView:
     )
 
 
-async def _has_upstream_key() -> bool:
-    """Whether an upstream key is set (a database read, off the event loop)."""
-    return bool(await asyncio.to_thread(upstream_api_key))
-
-
 class DetailState(rx.State):
     """The model shown, its tab, and the API tab's choices. Values are plain strings for the page."""
 
@@ -107,9 +100,6 @@ class DetailState(rx.State):
     back_url: str = routes.BROWSE
 
     code_format: str = "curl"
-    use_key: bool = False
-    reveal_key: bool = False
-    has_key: bool = False
     copied: bool = False
     _values: dict[str, object] = {}
     values_version: int = 0  # bumped when the playground's values change, so the snippet follows
@@ -125,6 +115,7 @@ class DetailState(rx.State):
         return f"{self.name} · {routes.APP_NAME}" if self.name else routes.APP_NAME
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         """Read the slug and `?tab=` (also on Back/Forward); unknown tabs fall back to Playground."""
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -132,9 +123,6 @@ class DetailState(rx.State):
         browse = await self.get_state(BrowseState)
         self.back_url = browse.gallery_url
         if slug == self.model_slug and self.found:
-            # The model is the same, but a key may have been saved or removed meanwhile.
-            model = self._model()
-            self.has_key = model is not None and not is_local(model) and await _has_upstream_key()
             return
         self.model_slug = slug
         self.copied = False
@@ -144,7 +132,6 @@ class DetailState(rx.State):
             self.name = ""
             return
         self._show(model)
-        self.has_key = not is_local(model) and await _has_upstream_key()
 
     def _show(self, model: UnifiedAIModel) -> None:
         self.name = model.name
@@ -172,6 +159,7 @@ class DetailState(rx.State):
         self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
 
     @rx.event
+    @requires("viewer")
     def set_tab(self, tab: str):
         tab = routes.parse_tab(tab)
         if tab == self.tab:
@@ -180,21 +168,11 @@ class DetailState(rx.State):
         return rx.redirect(routes.model_url(self.model_slug, tab))
 
     @rx.event
+    @requires("viewer")
     def set_code_format(self, fmt: str):
         if fmt in FORMATS:
             self.code_format = fmt
             self.copied = False
-
-    @rx.event
-    def toggle_use_key(self):
-        self.use_key = not self.use_key
-        self.reveal_key = False
-        self.copied = False
-
-    @rx.event
-    def toggle_reveal_key(self):
-        self.reveal_key = not self.reveal_key
-        self.copied = False
 
     def _origin(self) -> str:
         return self.router.url.origin or "http://localhost:3000"
@@ -220,21 +198,15 @@ class DetailState(rx.State):
         model = self._model()
         if model is None:
             return ""
-        settings = get_settings()
-        if is_local(model):
-            base_url, key = self._origin(), None
-        else:
-            base_url, key = settings.public_api_base, None
-            if self.use_key and self.has_key:
-                full = upstream_api_key() or ""
-                key = full if self.reveal_key else mask_secret(full)
+        # The upstream key is write-only: a snippet only ever holds the placeholder for the caller's own key.
+        base_url = self._origin() if is_local(model) else get_settings().public_api_base
         return snippet(
             self.code_format,
             model,
             self._values,
             base_url=base_url,
             prefix="/v1",
-            api_key=key,
+            api_key=None,
             key_source=self._key_source(),
         )
 
@@ -247,6 +219,7 @@ class DetailState(rx.State):
         return highlight_html(self._snippet_text(), self.code_format)
 
     @rx.event
+    @requires("viewer")
     def copy_code(self):
         self.copied = True
         return rx.set_clipboard(self._snippet_text())

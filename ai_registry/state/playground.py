@@ -21,25 +21,27 @@ from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
+from ai_registry.identity.media_links import signed_media_url
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.jobs import run_and_record
 from ai_registry.inference.result import RunResult
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
-from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.detail import DetailState
 from ai_registry.state.form_views import FieldView, default_values, field_view, needs_key_notice, rate_text, value_text
 from ai_registry.state.playground_hooks import KindHooks
-from ai_registry.state.run_follow import follow_in_state, needs_follower, run_stopped, stored_run
-from ai_registry.store import runs as run_store
+from ai_registry.state.run_follow import follow_in_state, needs_follower, run_stopped
+from ai_registry.state.stored_run_form import StoredRunForm
 
 UPLOAD_ID = "playground-upload"
 STREAM_FLUSH_S = 0.08  # how often streamed text reaches the browser (about 12 times a second)
 PROGRESS_TICK_S = 0.5  # how often the progress bar moves
 
 
-class PlaygroundState(KindHooks, rx.State):
+class PlaygroundState(KindHooks, StoredRunForm, rx.State):
     """Inputs, validation, the run in flight and its result, for every kind."""
 
     model_slug: str = ""
@@ -125,6 +127,7 @@ class PlaygroundState(KindHooks, rx.State):
         return find_model(self.model_slug) if self.model_slug else None
 
     @rx.event
+    @requires("viewer")
     async def on_load(self):
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         run_id = self.router.url.query_parameters.get("run", "")
@@ -137,13 +140,15 @@ class PlaygroundState(KindHooks, rx.State):
             await self._setup(slug)
         elif (model := self._model()) is not None:
             self.needs_key = await asyncio.to_thread(needs_key_notice, model)
-        if run_id and run_id != self.run_id and not self.running:
+        # Runs are members' business: a viewer's `?run=` opens nothing.
+        if run_id and run_id != self.run_id and not self.running and role_at_least(current_actor().role, "member"):
             state = await self._kind_state()
             await state._load_run(run_id)
         if needs_follower(self):  # its follower may have died with its web worker: follow it from here too
             return PlaygroundState.follow_run
 
     @rx.event(background=True)
+    @requires("member")
     async def follow_run(self):
         await follow_in_state(self)
 
@@ -211,6 +216,7 @@ class PlaygroundState(KindHooks, rx.State):
         detail.values_version += 1
 
     @rx.event
+    @requires("viewer")
     async def set_value(self, name: str, value: Any):
         model = self._model()
         if model is None or model.parameter(name) is None:
@@ -221,14 +227,17 @@ class PlaygroundState(KindHooks, rx.State):
         await self._sync_snippet(typed)
 
     @rx.event
+    @requires("viewer")
     async def set_slider(self, name: str, value: str):
         await self.set_value(name, value)
 
     @rx.event
+    @requires("viewer")
     async def set_flag(self, name: str, checked: bool):
         await self.set_value(name, "true" if checked else "false")
 
     @rx.event
+    @requires("viewer")
     async def reset_form(self):
         model = self._model()
         if model is None:
@@ -244,6 +253,7 @@ class PlaygroundState(KindHooks, rx.State):
     # ---------- uploads ----------
 
     @rx.event
+    @requires("member")
     async def handle_upload(self, files: list[rx.UploadFile]):
         model = self._model()
         param = model.parameter(self.file_field) if model and self.file_field else None
@@ -265,18 +275,20 @@ class PlaygroundState(KindHooks, rx.State):
             return False
         self._upload = saved.reference
         self.upload_name = saved.label
-        self.upload_preview = media_url(saved.path)
+        self.upload_preview = signed_media_url(Path(saved.path).name)
         self.upload_kind = saved.content_type.split("/", 1)[0]
         self.upload_error = ""
         self.values[self.file_field] = ""
         return True
 
     @rx.event
+    @requires("member")
     def upload_rejected(self, reasons: list[str]):
         self._clear_upload()
         self.upload_error = "; ".join(reasons) or "That file was not accepted."
 
     @rx.event
+    @requires("member")
     def remove_upload(self):
         self._clear_upload()
 
@@ -315,7 +327,9 @@ class PlaygroundState(KindHooks, rx.State):
             pending.append(delta)
 
         try:
-            task = asyncio.create_task(run_and_record(model, values, run_id=run_id, on_text=on_text, cancel=cancel))
+            task = asyncio.create_task(run_and_record(
+                model, values, run_id=run_id, owner_id=current_actor().id, on_text=on_text, cancel=cancel
+            ))
             while not task.done():
                 await asyncio.wait({task}, timeout=STREAM_FLUSH_S)
                 now = time.monotonic()
@@ -358,35 +372,3 @@ class PlaygroundState(KindHooks, rx.State):
         elif result.status == "cancelled":
             self.error = "Cancelled."
         self._kind_result(result)
-
-    async def _load_run(self, run_id: str) -> None:
-        """Put a stored run's inputs back into the form, with its result."""
-        row = await asyncio.to_thread(stored_run, run_id)
-        if row is None or row.model_slug != self.model_slug:
-            self.status, self.error = "failed", "That run does not exist for this model."
-            return
-        model = self._model()
-        if model is None:
-            return
-        for name, value in run_store.run_inputs(row).items():
-            if self._kind_load(name, value):
-                continue
-            if name == self.file_field and isinstance(value, dict):
-                path = Path(value.get("path", ""))
-                if path.is_file():
-                    self._upload = value
-                    self.upload_name = value.get("filename", path.name)
-                    self.upload_preview = media_url(path)
-                    self.upload_kind = str(value.get("content_type", "")).split("/", 1)[0]
-            elif model.parameter(name) is not None:
-                self.values[name] = value_text(value)
-        self.form_version += 1
-        typed = self._revalidate(model, show_required=False)
-        await self._sync_snippet(typed)
-        self.run_id = run_id
-        self.status = row.status
-        self.output_kind = row.output_kind or ""
-        self.output_url = run_store.output_url(row) or ""
-        self.response_json = row.response_json or ""
-        self.error = row.error or ""
-        self._kind_loaded_result(row)

@@ -22,6 +22,7 @@ from ai_registry.kinds.image import PRESETS, ImageKind
 from ai_registry.kinds.video import VideoKind
 from ai_registry.local.samples import SAMPLE_FILENAME, sample_recording
 from ai_registry.media.uploads import save_upload
+from ai_registry.state.auth import requires
 from ai_registry.state.form_views import value_text
 from ai_registry.state.playground import PlaygroundState
 
@@ -51,6 +52,7 @@ class ChatPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = ChatKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -116,10 +118,12 @@ class ChatPlaygroundState(PlaygroundState):
             )
 
     @rx.event
+    @requires("member")
     def set_chat_input(self, text: str):
         self.chat_input = text
 
     @rx.event
+    @requires("member")
     def clear_chat(self):
         if not self.running:
             self.messages = []
@@ -132,6 +136,7 @@ class ImagePlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = ImageKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -141,6 +146,7 @@ class ImagePlaygroundState(PlaygroundState):
         return [[label, str(width), str(height)] for label, width, height in PRESETS]
 
     @rx.event
+    @requires("viewer")
     async def apply_preset(self, width: int, height: int):
         await self.set_value("width", str(width))
         await self.set_value("height", str(height))
@@ -152,6 +158,7 @@ class VideoPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = VideoKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -162,6 +169,7 @@ class AudioPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = AudioKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 
@@ -173,6 +181,7 @@ class AudioPlaygroundState(PlaygroundState):
         self._kind_reset()
 
     @rx.event(background=True)
+    @requires("member")
     async def use_sample(self):
         """Attach a short recording the local voice speaks, so there is something to transcribe."""
         async with self:
@@ -201,6 +210,7 @@ class EmbeddingPlaygroundState(PlaygroundState):
     KIND: ClassVar[str] = EmbeddingKind.name
 
     @rx.event(background=True)
+    @requires("member")
     async def run(self):
         await self._run()
 

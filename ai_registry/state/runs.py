@@ -11,8 +11,12 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
+from ai_registry.identity.roles import role_at_least
+from ai_registry.identity.runs_access import can_see_run, share_run, stop_sharing
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
+from ai_registry.store.share_links import count_open_share_links
 
 
 @dataclasses.dataclass
@@ -71,12 +75,19 @@ def run_view(row, *, full: bool = False) -> RunView:
     )
 
 
-def _load_runs(model_slug: str, run_id: str) -> tuple[list[RunView], Any]:
-    """The model's latest runs as views, and the run `run_id` names (None when there is none)."""
+def _load_runs(model_slug: str, run_id: str, actor: Any) -> tuple[list[RunView], Any, bool]:
+    """The model's latest runs `actor` may see (an admin: everyone's), the run `run_id` names when
+    `actor` may see it (else None: someone else's run looks exactly like a missing one), and whether
+    that run has an open share link."""
+    owner = None if role_at_least(actor.role, "admin") else actor.id
     with session_scope() as session:
-        views = [run_view(r) for r in run_store.list_runs(session=session, model_slug=model_slug, limit=100)]
+        rows = run_store.list_runs(session=session, model_slug=model_slug, limit=100, owner_id=owner)
+        views = [run_view(r) for r in rows]
         row = run_store.get_run(session=session, run_id=run_id) if run_id else None
-    return views, row
+        if not can_see_run(row, user_id=actor.id, role=actor.role):
+            row = None
+        shared = row is not None and count_open_share_links(session=session, run_id=row.id) > 0
+    return views, row, shared
 
 
 class RunsState(rx.State):
@@ -86,6 +97,9 @@ class RunsState(rx.State):
     runs: list[RunView] = []
     selected: RunView = RunView()
     missing_run: str = ""
+    share_url: str = ""  # a new share link, shown once
+    shared: bool = False
+    share_error: str = ""
 
     @rx.var
     def model_url(self) -> str:
@@ -97,6 +111,7 @@ class RunsState(rx.State):
         return f"Request logs: {self.model_name} · {routes.APP_NAME}" if self.model_name else routes.APP_NAME
 
     @rx.event
+    @requires("member")
     async def on_load(self):
         parts = self.router.url.path.rstrip("/").split("/")
         self.model_slug = parts[-2] if len(parts) >= 2 else ""
@@ -104,8 +119,41 @@ class RunsState(rx.State):
         self.found = model is not None
         self.model_name = model.name if model else ""
         run_id = self.router.url.query_parameters.get("run", "")
+        actor = current_actor()
+        self.share_url = ""
         # Database reads off the event loop, so other users' clicks never wait for them.
-        runs, row = await asyncio.to_thread(_load_runs, self.model_slug, run_id)
-        self.runs = runs
+        self.runs, row, self.shared = await asyncio.to_thread(_load_runs, self.model_slug, run_id, actor)
         self.selected = run_view(row, full=True) if row is not None and row.model_slug == self.model_slug else RunView()
         self.missing_run = run_id if run_id and row is None else ""
+
+    def _selected_row(self, session):
+        actor = current_actor()
+        row = run_store.get_run(session=session, run_id=self.selected.id) if self.selected.id else None
+        return row if can_see_run(row, user_id=actor.id, role=actor.role) else None
+
+    @rx.event
+    @requires("member")
+    def share_selected(self):
+        """A new share link for the open run, shown once (only its hash is stored)."""
+        actor = current_actor()
+        with session_scope() as session:
+            row = self._selected_row(session)
+            if row is None:
+                self.share_error = "Open one of your runs first."
+                return
+            path = share_run(session=session, run=row, user_id=actor.id, role=actor.role)
+        origin = self.router.url.origin or ""
+        self.share_url, self.shared, self.share_error = origin + path, True, ""
+
+    @rx.event
+    @requires("member")
+    def stop_sharing_selected(self):
+        """Revoke every share link of the open run: they stop working at once."""
+        actor = current_actor()
+        with session_scope() as session:
+            row = self._selected_row(session)
+            if row is None:
+                self.share_error = "Open one of your runs first."
+                return
+            stop_sharing(session=session, run=row, user_id=actor.id, role=actor.role)
+        self.share_url, self.shared, self.share_error = "", False, ""

@@ -106,6 +106,11 @@ def _read_or_create_key_file(data_dir: Path) -> bytes:
     return key
 
 
+def secret_root_key(data_dir: Path, secret: str | None) -> bytes:
+    """The key other secrets derive from: `AI_REGISTRY_SECRET_KEY`'s, else the data folder's key file."""
+    return fernet_key_from_setting(secret) if secret else _read_or_create_key_file(Path(data_dir))
+
+
 @lru_cache(maxsize=8)
 def _box_for(data_dir: str, secret: str | None) -> SecretBox:
     key_file = Path(data_dir) / KEY_FILE_NAME

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy import true as sa_true
 from sqlmodel import Session, select
 
 from ai_registry.store.tables import Run
@@ -55,12 +56,20 @@ def run_record(run: Run) -> dict[str, Any]:
 
 
 def create_run(
-    *, session: Session, run_id: str, model_slug: str, inputs: Mapping[str, Any], worker: str | None = None
+    *,
+    session: Session,
+    run_id: str,
+    model_slug: str,
+    inputs: Mapping[str, Any],
+    owner_id: int | None = None,
+    worker: str | None = None,
 ) -> Run:
-    """A new run in the `running` state with the form values it was started with, executed by `worker`."""
+    """A new run of `owner_id` in the `running` state with the form values it was started with,
+    executed by `worker`."""
     run = Run(
         id=run_id,
         model_slug=model_slug,
+        owner_id=owner_id,
         status="running",
         inputs_json=json.dumps(dict(inputs), ensure_ascii=False, default=str),
         worker=worker,
@@ -127,15 +136,18 @@ def get_run(*, session: Session, run_id: str) -> Run | None:
     return session.get(Run, run_id)
 
 
-def list_runs(*, session: Session, model_slug: str, limit: int = 50) -> list[Run]:
-    """A model's runs, newest first."""
-    query = (
-        select(Run)
-        .where(Run.model_slug == model_slug)
-        .order_by(Run.created_at.desc(), Run.id.desc())
-        .limit(max(1, min(limit, 1000)))
-    )
+def list_runs(*, session: Session, model_slug: str, limit: int = 50, owner_id: int | None = None) -> list[Run]:
+    """A model's runs, newest first; only `owner_id`'s when given."""
+    query = select(Run).where(Run.model_slug == model_slug)
+    if owner_id is not None:
+        query = query.where(Run.owner_id == owner_id)
+    query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(max(1, min(limit, 1000)))
     return list(session.exec(query))
+
+
+def find_run_by_output(*, session: Session, name: str) -> Run | None:
+    """The run whose output file is called `name` (what `/media/<name>` serves), or None."""
+    return session.exec(select(Run).where(Run.output_path.like(f"%/{name}"))).first()
 
 
 def run_inputs(run: Run) -> dict[str, Any]:
@@ -166,8 +178,9 @@ def run_text(run: Run) -> str:
     return ""
 
 
-def latest_outputs(*, session: Session) -> dict[str, str]:
-    """Each model's latest succeeded image or video output, as `{slug: "/media/<name>"}` (card thumbnails).
+def latest_outputs(*, session: Session, owner_id: int | None = None) -> dict[str, str]:
+    """Each model's latest succeeded image or video output (of `owner_id`'s runs when given), as
+    `{slug: "/media/<name>"}` (card thumbnails).
 
     Runs whose file has since been deleted are skipped in favour of the model's next newest one.
     """
@@ -182,6 +195,7 @@ def latest_outputs(*, session: Session) -> dict[str, str]:
         .where(Run.status == "succeeded")
         .where(Run.output_kind.in_(THUMBNAIL_KINDS))
         .where(Run.output_path.is_not(None))
+        .where(Run.owner_id == owner_id if owner_id is not None else sa_true())
         .subquery()
     )
     rows = session.exec(

@@ -88,6 +88,8 @@ class Run(SQLModel, table=True):
     output_kind: str | None = None  # an OutputKind: chat | image | video | audio | text | embeddings | json
     cost_usd: float | None = None
     duration_ms: int | None = None
+    # Who ran it (None: made before accounts existed, seen by administrators only).
+    owner_id: int | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     # The process executing the run, `host:pid:start` (see inference/interrupted.py), so that a run
     # left `running` by a process that died can be told apart from one still in flight.
@@ -208,3 +210,16 @@ class CompareSession(SQLModel, table=True):
     winner_slug: str | None = Field(default=None, index=True, max_length=300)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareLink(SQLModel, table=True):
+    """A revocable link that shows one run to anyone holding it. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    run_id: str = Field(foreign_key="run.id", index=True, max_length=40)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

@@ -68,12 +68,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, app_server: RunningApp, upstream: ContractServer):
-    """A fresh browser context at desktop size, with clipboard access, against a healthy upstream."""
+    """A fresh browser context signed in as the admin, at desktop size, with clipboard access, against a
+    healthy upstream."""
     upstream.reset()
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
-        base_url=app_server.url,
-        permissions=["clipboard-read", "clipboard-write"],
+    context = app_server.signed_in_context(
+        browser, "admin", viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
     )
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -67,7 +67,7 @@ def test_no_serious_axe_violations(page, view, query):
 
 
 def test_no_serious_axe_violations_on_a_phone(browser, app_server):
-    context = browser.new_context(viewport={"width": 375, "height": 812}, base_url=app_server.url)
+    context = app_server.signed_in_context(browser, viewport={"width": 375, "height": 812})
     try:
         page = context.new_page()
         open_settled(page)

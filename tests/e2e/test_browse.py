@@ -210,7 +210,7 @@ def test_url_round_trip_with_back_and_forward(page, browser, app_server):
     page.wait_for_url(re.compile(r"sort=name$"))
     expect(page.get_by_test_id("sort-select")).to_have_value("name")
 
-    other = browser.new_context(base_url=app_server.url)
+    other = app_server.signed_in_context(browser)
     try:
         fresh = other.new_page()
         fresh.goto(shared)
@@ -250,7 +250,7 @@ def test_failing_source_shows_a_banner_and_retry_recovers(page, upstream):
 @pytest.mark.parametrize(("name", "columns"), [("phone", 1), ("tablet", 2), ("desktop", 3), ("wide", 4)])
 def test_grid_columns_per_width(browser, app_server, name, columns):
     width, height = VIEWPORTS[name]
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=app_server.url)
+    context = app_server.signed_in_context(browser, viewport={"width": width, "height": height})
     try:
         page = context.new_page()
         page.goto(GALLERY)

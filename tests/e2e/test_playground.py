@@ -306,7 +306,7 @@ def test_no_upstream_key_says_what_is_missing(page, app_server):
 
 @pytest.mark.parametrize("width", [375, 1600])
 def test_playground_layout_screenshots(browser, app_server, width):
-    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=app_server.url)
+    context = app_server.signed_in_context(browser, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         for slug in ("alibaba-wan-22-i2v-720p", "gpt-4"):
@@ -355,7 +355,9 @@ def test_local_models_run_with_no_configuration(page, app_server, tmp_path):
     expect(audio).to_be_attached(timeout=60_000)
     page.wait_for_function("a => a.readyState >= 1 && a.duration > 1", arg=audio.element_handle(), timeout=20_000)
     speech = tmp_path / "fox.wav"
-    speech.write_bytes(httpx.get(app_server.url + audio.get_attribute("src"), timeout=20).content)
+    src = app_server.url + audio.get_attribute("src")
+    assert httpx.get(src, timeout=20).status_code == 401  # media answers only to its owner (and admins)
+    speech.write_bytes(httpx.get(src, timeout=20, cookies=app_server.cookies("admin")).content)  # its run
 
     open_playground(page, "local-whisper-tiny-en")
     upload(page, speech)

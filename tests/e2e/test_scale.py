@@ -142,9 +142,15 @@ def test_ten_thousand_models_paged_and_responsive(big):
 
 def test_gallery_address_serves_its_cards_without_a_redirect(app_server):
     """The first HTML answers the address people use, and already holds the cards: first paint
-    waits for no redirect and no websocket round trip."""
+    waits for no redirect and no websocket round trip (for a signed-in browser; others go to sign-in)."""
+    cookies = app_server.cookies("viewer")
+    anonymous = httpx.get(app_server.url + GALLERY + "?category=video", follow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/sign-in?next=/dashboard/ai-settings%3Fcategory%3Dvideo"
+    assert 'data-testid="model-card"' not in anonymous.text
     for query in ("", "?category=video&sort=name"):
-        response = httpx.get(app_server.url + GALLERY + query, follow_redirects=False, timeout=10)
+        response = httpx.get(app_server.url + GALLERY + query, follow_redirects=False, timeout=10, cookies=cookies)
         assert response.status_code == 200, response.headers.get("location")
         assert response.text.count('data-testid="model-card"') >= 15
-    assert httpx.get(app_server.url + "/dashboard/no-such-page", follow_redirects=False).status_code == 404
+    missing = httpx.get(app_server.url + "/dashboard/no-such-page", follow_redirects=False, cookies=cookies)
+    assert missing.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from ai_registry.backend import build_backend
+from ai_registry.identity.web import SESSION_COOKIE
 from ai_registry.media.extract import (
     Base64FieldExtractor,
     InvalidMedia,
@@ -20,6 +22,7 @@ from ai_registry.media.extract import (
 )
 from ai_registry.media.sniff import sniff_media
 from ai_registry.media.storage import media_dir, media_url, remove_outputs
+from tests.support.accounts import session_token
 from tests.support.media import mp4_bytes, png_bytes, wav_bytes
 from tests.support.media import sniff_media as reference_sniff
 
@@ -183,6 +186,7 @@ def test_shorten_base64() -> None:
 # -- the /media route ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("migrated_db")
 async def test_media_route_serves_files_with_ranges_and_rejects_other_names() -> None:
     video = mp4_bytes(32, 18, 1.0, 8)
     (media_dir() / "abc123.mp4").write_bytes(video)
@@ -190,7 +194,12 @@ async def test_media_route_serves_files_with_ranges_and_rejects_other_names() ->
     secret = media_dir().parent / "registry-secret.json"
     secret.write_text("{}")
     transport = httpx.ASGITransport(app=build_backend())
-    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as anonymous:
+        refused = await anonymous.get("/media/abc123.mp4")
+        assert refused.status_code == 401 and refused.json() == {"detail": "Sign in to open this file."}
+        assert (await anonymous.get("/media/missing.mp4")).status_code == 401  # existence is not told either
+    cookies = {SESSION_COOKIE: await asyncio.to_thread(session_token, "admin")}  # an admin may open any file
+    async with httpx.AsyncClient(transport=transport, base_url="http://app", cookies=cookies) as client:
         whole = await client.get("/media/abc123.mp4")
         assert whole.status_code == 200
         assert whole.headers["content-type"] == "video/mp4"

@@ -9,14 +9,22 @@ from ai_registry.state.compare_picks import CompareTrayState
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
 from tests.state.playground_states import build_states, substate
+from tests.support.accounts import sign_in_state
 
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
 MINILM = "local-all-minilm-l6-v2"
 
 
+def signed_in_states(role: str = "member"):
+    """A tab's state tree whose websocket carries a signed-in member's session cookie."""
+    root = build_states()
+    sign_in_state(root, role)
+    return root
+
+
 def compare_state() -> CompareState:
-    return substate(build_states(), CompareState)
+    return substate(signed_in_states(), CompareState)
 
 
 async def run_all(state: CompareState) -> None:
@@ -95,7 +103,7 @@ async def test_a_missing_shared_input_stops_only_that_run_with_a_reason() -> Non
 
 
 def test_the_gallery_tray_holds_up_to_four() -> None:
-    tray = substate(build_states(), CompareTrayState)
+    tray = substate(signed_in_states("viewer"), CompareTrayState)
     for slug in ("a", "b", "c", "d", "e"):
         tray.toggle_pick(slug, slug.upper())
     assert tray.picks == ["a", "b", "c", "d"] and "At most 4" in tray.tray_note

@@ -19,6 +19,7 @@ from ai_registry.store.api_keys import KEY_PREFIX, hash_key, verify_api_key
 from ai_registry.store.app_settings import UPSTREAM_API_KEY, get_app_setting, mask_secret
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import ApiKey
+from tests.support.accounts import sign_in_state
 
 # Each test works on its own migrated database (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("migrated_db")
@@ -29,6 +30,7 @@ UPSTREAM_SECRET = "sk-live-0123456789abcdef"
 @pytest.fixture
 def state() -> DeveloperState:
     state = DeveloperState(_reflex_internal_init=True)
+    sign_in_state(state, "admin", path="/dashboard/developer-settings")
     state.on_load()
     return state
 
@@ -51,7 +53,7 @@ def create(state: DeveloperState, name: str) -> str:
 
 def test_starts_empty(state):
     assert state.api_keys == [] and state.new_key == ""
-    assert state.upstream_in_use == "none" and state.upstream_saved_mask == ""
+    assert state.upstream_in_use == "none" and not state.upstream_saved
 
 
 def test_created_key_is_shown_once_and_stored_as_a_hash(state):
@@ -139,42 +141,47 @@ def test_revoking_the_key_on_screen_hides_it(state):
     assert not verify_api_key(raw)
 
 
-def test_upstream_key_is_saved_server_side_and_shown_masked(state):
+def test_upstream_key_is_write_only_saved_encrypted_and_never_sent_back(state, migrated_db):
     result = state.save_upstream_key({"upstream_key": f"  {UPSTREAM_SECRET}\n"})
     assert result == DeveloperState.check_upstream  # the sources are refetched with the new key
     assert state.upstream_error == "" and state.upstream_notice == "Key saved."
-    assert state.upstream_saved_mask == mask_secret(UPSTREAM_SECRET) == "sk-…cdef"
-    assert state.upstream_in_use == "saved"
-    assert UPSTREAM_SECRET not in sent_to_browser(state)
+    assert state.upstream_saved and state.upstream_in_use == "saved"
+    # Not the key, and not a masked form of it either: nothing of it reaches the browser.
+    for part in (UPSTREAM_SECRET, mask_secret(UPSTREAM_SECRET), UPSTREAM_SECRET[-4:]):
+        assert part not in sent_to_browser(state)
     with session_scope() as session:
         assert get_app_setting(session=session, key=UPSTREAM_API_KEY) == UPSTREAM_SECRET
     assert upstream_api_key() == UPSTREAM_SECRET
     state.on_load()
-    assert state.upstream_saved_mask == "sk-…cdef" and UPSTREAM_SECRET not in sent_to_browser(state)
+    assert state.upstream_saved and UPSTREAM_SECRET[-4:] not in sent_to_browser(state)
+    # The database file (and its write-ahead log) holds the key only encrypted.
+    for path in migrated_db.glob("registry.db*"):
+        assert UPSTREAM_SECRET.encode() not in path.read_bytes(), path.name
+    assert any(migrated_db.glob("registry.db*"))
 
 
 def test_upstream_key_can_be_replaced_and_removed(state):
     state.save_upstream_key({"upstream_key": UPSTREAM_SECRET})
     state.save_upstream_key({"upstream_key": "sk-second-key-9999"})
-    assert state.upstream_notice == "Key replaced." and state.upstream_saved_mask == "sk-…9999"
+    assert state.upstream_notice == "Key replaced." and state.upstream_saved
     assert upstream_api_key() == "sk-second-key-9999"
     state.ask_remove_upstream_key()
     assert state.confirm_upstream_removal
     state.cancel_remove_upstream_key()
-    assert not state.confirm_upstream_removal and state.upstream_saved_mask
+    assert not state.confirm_upstream_removal and state.upstream_saved
     state.ask_remove_upstream_key()
     assert state.remove_upstream_key() == DeveloperState.check_upstream
-    assert state.upstream_saved_mask == "" and state.upstream_in_use == "none"
+    assert not state.upstream_saved and state.upstream_in_use == "none"
     assert upstream_api_key() is None
     assert state.upstream_notice == "Saved key removed."
 
 
-def test_environment_key_is_shown_masked_and_a_saved_key_takes_its_place(state, monkeypatch):
+def test_environment_key_is_never_shown_and_a_saved_key_takes_its_place(state, monkeypatch):
     monkeypatch.setenv("AINATIVE_API_KEY", "env-key-abcdef-1234")
     get_settings.cache_clear()
     state.on_load()
-    assert state.upstream_in_use == "environment" and state.upstream_env_mask == "env…1234"
-    assert "env-key-abcdef-1234" not in sent_to_browser(state)
+    assert state.upstream_in_use == "environment" and state.upstream_from_env
+    assert "env-key-abcdef-1234" not in sent_to_browser(state) and "1234" not in sent_to_browser(state)
     state.save_upstream_key({"upstream_key": UPSTREAM_SECRET})
     assert state.upstream_in_use == "saved" and upstream_api_key() == UPSTREAM_SECRET
     state.remove_upstream_key()
@@ -196,7 +203,7 @@ def test_environment_key_is_shown_masked_and_a_saved_key_takes_its_place(state, 
 def test_invalid_upstream_keys_are_refused(state, value, message):
     assert state.save_upstream_key({"upstream_key": value}) is None
     assert message in state.upstream_error
-    assert state.upstream_saved_mask == "" and upstream_api_key() is None
+    assert not state.upstream_saved and upstream_api_key() is None
     state.save_upstream_key({"upstream_key": UPSTREAM_SECRET})
     assert state.upstream_error == ""
 

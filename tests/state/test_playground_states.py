@@ -18,6 +18,7 @@ from ai_registry.state.playground_kinds import (
     VideoPlaygroundState,
 )
 from tests.state.playground_states import build_states, substate
+from tests.support.accounts import sign_in_state
 
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.usefixtures("migrated_db")
 async def open_model(slug: str) -> tuple[PlaygroundState, PlaygroundState]:
     """The base state with `slug` set up, and the substate of its kind."""
     root = build_states()
+    sign_in_state(root, "member", path=f"/dashboard/ai-settings/{slug}")
     base = substate(root, PlaygroundState)
     await base._setup(slug)
     return base, await base._kind_state()
@@ -133,8 +135,6 @@ async def test_set_value_validates_through_the_kind() -> None:
 async def test_a_tab_following_a_run_its_process_left_stops_showing_it_in_flight() -> None:
     """A reloaded tab whose state still says a run is in flight (state kept in Redis, or a worker
     restarted) shows the stored outcome once the run was marked interrupted."""
-    from reflex.istate.data import ReflexURL, RouterData
-
     from ai_registry.inference.interrupted import interrupted_reason, mark_interrupted_runs
     from ai_registry.store.db import session_scope
     from ai_registry.store.runs import create_run
@@ -145,7 +145,7 @@ async def test_a_tab_following_a_run_its_process_left_stops_showing_it_in_flight
         create_run(session=session, run_id="left", model_slug="qwen-image-edit", inputs={}, worker=dead.text)
     base, _ = await open_model("qwen-image-edit")
     base.running, base.run_id = True, "left"
-    base.router = RouterData(url=ReflexURL("http://127.0.0.1/dashboard/ai-settings/qwen-image-edit"))
+    sign_in_state(base, "admin", path="/dashboard/ai-settings/qwen-image-edit")  # the reloaded tab\'s handshake: the same signed-in person
     await base.on_load()
     assert base.running  # the run is still `running` in the store: the tab keeps following it
     assert mark_interrupted_runs() == ["left"]
@@ -179,8 +179,6 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
     import asyncio
     import time
 
-    from reflex.istate.data import ReflexURL, RouterData
-
     from ai_registry.settings import get_settings
     from ai_registry.state import run_follow
     from ai_registry.store import run_progress
@@ -198,7 +196,7 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
     chat.messages = [ChatMessage("user", "Say hello")]
     base.running, base.run_id = True, "moved"
     base._follow_beat = time.time()  # the original follower, alive a moment ago (then its worker died)
-    base.router = RouterData(url=ReflexURL("http://127.0.0.1/dashboard/ai-settings/gpt-4"))
+    sign_in_state(base, "admin", path="/dashboard/ai-settings/gpt-4")  # the reloaded tab\'s handshake: the same signed-in person
     assert await base.on_load() == PlaygroundState.follow_run
     follower = asyncio.ensure_future(run_follow.follow_in_state(_Proxy(base)))
     for _ in range(500):

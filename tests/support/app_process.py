@@ -34,6 +34,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Every started app has one account per role, made with the command line as an operator would.
+ROLES = ("admin", "member", "viewer")
+PASSWORD = "e2e correct horse battery"
+SESSION_COOKIE = "air_session"
+
+
+def account_email(role: str) -> str:
+    return f"{role}@e2e.example"
+
+
 class RunningApp:
     """A started app: its URL, process, log and data folder."""
 
@@ -45,6 +55,58 @@ class RunningApp:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def session_token(self, role: str = "admin", *, email: str | None = None, password: str = PASSWORD) -> str:
+        return session_token(self.url, role, email=email, password=password)
+
+    def cookies(self, role: str = "admin") -> dict[str, str]:
+        """Cookies of a freshly signed-in browser, for httpx."""
+        return {SESSION_COOKIE: self.session_token(role)}
+
+    def signed_in_context(self, browser, role: str = "admin", **options):
+        return signed_in_context(browser, self.url, role, **options)
+
+
+def session_token(url: str, role: str = "admin", *, email: str | None = None, password: str = PASSWORD) -> str:
+    """Sign in through the app's real form route, as a browser does; returns the new session's token."""
+    answer = httpx.post(
+        url + "/auth/sign-in",
+        data={"email": email or account_email(role), "password": password, "next": "/"},
+        headers={"Origin": url}, follow_redirects=False, timeout=30,
+    )
+    token = answer.cookies.get(SESSION_COOKIE)
+    if answer.status_code != 303 or not token:
+        raise RuntimeError(f"sign-in as {email or role} failed: {answer.status_code} {answer.text[:300]}")
+    return token
+
+
+def sign_in_browser(context, url: str, role: str = "admin") -> None:
+    """Give a Playwright context the session cookie of a fresh sign-in at the app at `url`."""
+    context.add_cookies([{
+        "name": SESSION_COOKIE, "value": session_token(url, role), "url": url, "httpOnly": True, "sameSite": "Lax",
+    }])
+
+
+def signed_in_context(browser, url: str, role: str = "admin", **options):
+    """A new Playwright context (`base_url` = the app) whose browser is signed in as `role`."""
+    context = browser.new_context(base_url=url, **options)
+    sign_in_browser(context, url, role)
+    return context
+
+
+def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m ai_registry ...` with the app's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "ai_registry", *args], cwd=ROOT, env=dict(env), input=stdin,
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+
+
+def create_accounts(env: Mapping[str, str]) -> None:
+    """One account per role, made with `users create` (the password on stdin)."""
+    for role in ROLES:
+        run_cli(env, "users", "create", "--role", role, "--email", account_email(role),
+                "--password-file", "-", stdin=PASSWORD + "\n")
 
 
 def set_upstream_key(data_dir: Path, key: str | None, *, secret_key: str | None = None) -> None:
@@ -72,7 +134,7 @@ def _wait_ready(url: str, process: subprocess.Popen, deadline: float) -> None:
             raise RuntimeError(f"the app exited with {process.returncode} before serving")
         try:
             ready = httpx.get(url + "/ping", timeout=2).status_code == 200
-            if ready and httpx.get(url + "/dashboard/ai-settings/", timeout=5).status_code == 200:
+            if ready and httpx.get(url + "/sign-in", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -88,7 +150,8 @@ def start_app(
     log_path: Path,
     extra_env: Mapping[str, str] = (),
 ) -> RunningApp:
-    """Migrate a fresh data folder, save the upstream key there, and serve the app on a free loopback port.
+    """Migrate a fresh data folder, make one account per role (`RunningApp.signed_in_context` signs a
+    browser in), save the upstream key there, and serve the app on a free loopback port.
 
     The key is saved like Developer settings saves it (not through `AINATIVE_API_KEY`), so a test
     can take it away while the app runs. With `upstream_url` None the app starts with no upstream
@@ -113,6 +176,7 @@ def start_app(
     if upstream_url is None:
         env.pop("AINATIVE_API_BASE")
     subprocess.run([sys.executable, "-m", "ai_registry", "migrate"], cwd=ROOT, env=env, check=True)
+    create_accounts(env)
     set_upstream_key(data_dir, upstream_key, secret_key=env.get("AI_REGISTRY_SECRET_KEY"))
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,144 @@
+"""Every HTTP route the app mounts is public on purpose, or refuses an anonymous caller.
+
+The routes are read from the backend itself (FastAPI's routes and included routers), so a route
+added tomorrow that fits no rule below fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from ai_registry.backend import build_backend, require_sign_in_for_pages
+from ai_registry.identity.accounts import create_user, disable_user
+from ai_registry.identity.keys import create_key_for
+from ai_registry.identity.web import SESSION_COOKIE
+from ai_registry.store.db import session_scope
+from ai_registry.store.users import get_user_by_email
+from tests.support.accounts import session_token
+
+pytestmark = pytest.mark.usefixtures("migrated_db")
+
+# For people's browsers before they are signed in, and the document describing the API.
+PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/sign-in", "/auth/sign-in", "/auth/sign-out"}
+# Swagger UI's and ReDoc's own files, served from the package so /docs works offline.
+PUBLIC |= {"/static-offline-docs/{path}"}
+# The local engine mirrors CONTRACT.md, whose model lists and health answer without a key (the
+# catalog reads them so); they name models and say whether they are up, nothing else.
+PUBLIC_BY_CONTRACT = {
+    "/v1/models", "/v1/models/{model_id}", "/v1/public/ai-registry/models", "/v1/public/embeddings/models",
+    "/v1/multimodal/health",
+}
+# Opened by a secret in the address itself (a share link's token): anything else is a 404.
+TOKEN_ROUTES = {"/share/{token}"}
+KEY_PREFIXES = ("/api/", "/v1/")  # scripts, with a personal key; cookies open nothing here
+SESSION_PREFIXES = ("/media/", "/runs/")  # a signed-in browser (a run's file, a run's JSON record)
+BASE = "http://testserver"
+
+
+def backend_routes() -> list[tuple[str, str]]:
+    app = build_backend()
+    found = []
+    for route in app.routes:
+        if isinstance(route, Mount):  # static files (the offline Swagger UI): every path below it, read-only
+            found.append((route.path + "/{path}", "GET"))
+            continue
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else None
+        entries = [(c.path, c.methods) for c in contexts] if contexts is not None else [(route.path, route.methods)]
+        for path, methods in entries:
+            found.extend((path, method) for method in sorted(methods or ()) if method != "HEAD")
+    return found
+
+
+ROUTES = backend_routes()
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "gpt-4", path)
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(build_backend(), base_url=BASE, follow_redirects=False) as client:
+        yield client
+
+
+def test_the_enumeration_sees_the_routes() -> None:
+    paths = {path for path, _ in ROUTES}
+    assert {"/api/models", "/v1/chat/completions", "/v1/embeddings", "/media/{name}", "/auth/sign-in"} <= paths
+    assert len(ROUTES) >= 12
+
+
+@pytest.mark.parametrize(("path", "method"), ROUTES, ids=[f"{m} {p}" for p, m in ROUTES])
+def test_every_route_is_public_on_purpose_or_refuses_anonymous_callers(client, path: str, method: str) -> None:
+    if path in PUBLIC | PUBLIC_BY_CONTRACT:
+        assert method == "GET" or path.startswith(("/auth/", "/sign-in")), f"{method} {path} changes state"
+        return
+    if path in TOKEN_ROUTES:
+        assert method == "GET" and client.request(method, concrete(path)).status_code == 404
+        return
+    assert path.startswith(KEY_PREFIXES + SESSION_PREFIXES), f"{method} {path} fits no access rule"
+    admin_cookie = {SESSION_COOKIE: session_token("admin")}
+    for cookies in ({}, {SESSION_COOKIE: "forged"}, admin_cookie if path.startswith(KEY_PREFIXES) else {}):
+        client.cookies.clear()
+        client.cookies.update(cookies)
+        answer = client.request(method, concrete(path), json={}, headers={"Origin": BASE})
+        assert answer.status_code == 401, f"{method} {path} with cookies {list(cookies)}: {answer.status_code}"
+        assert answer.status_code != 500
+
+
+def test_a_disabled_owners_key_opens_nothing(client) -> None:
+    with session_scope() as session:
+        create_user(session=session, email="admin@example.org", password="correct horse battery", role="admin")
+        owner = create_user(session=session, email="mo@example.org", password="correct horse battery", role="member")
+        _row, raw = create_key_for(session=session, owner=owner, name="ci")
+    assert client.get("/api/models", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    with session_scope() as session:
+        disable_user(session=session, user=get_user_by_email(session=session, email="mo@example.org"))
+    assert client.get("/api/models", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    assert client.post("/v1/embeddings", headers={"X-API-Key": raw}, json={"input": "x"}).status_code == 401
+
+
+async def _echo(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"page"})
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/dashboard/ai-settings", "/dashboard/ai-settings/gpt-4?tab=api", "/dashboard/developer-settings"]
+)
+def test_pages_go_only_to_a_signed_in_browser(path: str) -> None:
+    gate = TestClient(require_sign_in_for_pages(_echo), base_url=BASE, follow_redirects=False)
+    anonymous = gate.get(path)
+    assert anonymous.status_code == 303 and anonymous.text == ""
+    assert anonymous.headers["location"].startswith("/sign-in?next=/")
+    gate.cookies.update({SESSION_COOKIE: "forged"})
+    assert gate.get(path).status_code == 303
+    gate.cookies.update({SESSION_COOKIE: session_token("viewer")})
+    signed_in = gate.get(path)
+    assert signed_in.status_code == 200 and signed_in.text == "page"
+    gate.cookies.clear()
+    # Scripts, styles and the websocket are not pages: the gate leaves them alone.
+    for other in ("/_next/static/app.js", "/styles.css", "/ping", "/sign-in"):
+        assert gate.get(other).status_code == 200
+
+
+def test_a_key_acts_with_its_owners_role(client) -> None:
+    from ai_registry.identity.accounts import change_role
+
+    with session_scope() as session:
+        create_user(session=session, email="admin@example.org", password="correct horse battery", role="admin")
+        owner = create_user(session=session, email="mo@example.org", password="correct horse battery", role="member")
+        _row, raw = create_key_for(session=session, owner=owner, name="ci")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
+    with session_scope() as session:  # demoted to viewer: viewers call no models, so the key stops
+        change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="viewer")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 401
+    assert client.post("/v1/embeddings", headers={"X-API-Key": raw}, json={"input": "x"}).status_code == 401
+    with session_scope() as session:
+        change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="member")
+    assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
