@@ -19,6 +19,7 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.aggregator.runtime import catalog_index, find_model
+from ai_registry.identity.runs_access import can_see_run
 from ai_registry.inference.compare import MAX_MODELS, panel_blocker, parse_models, plan_compare
 from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
@@ -156,7 +157,12 @@ class CompareState(rx.State):
         self.same_settings = bool(inputs.get("same_settings"))
         self.session_id = saved.id
         self.winner = saved.winner_panel if saved.winner_panel is not None else -1
-        rows = await asyncio.to_thread(stored_runs, saved.run_ids)
+        # Runs are private (issue 12): a panel shows only a run this person may see (theirs; an admin's: any).
+        actor = current_actor()
+        rows = [
+            stored if stored is not None and can_see_run(stored.row, user_id=actor.id, role=actor.role) else None
+            for stored in await asyncio.to_thread(stored_runs, saved.run_ids)
+        ]
         for panel, stored, found in zip(panels, rows, saved.results + [{}] * len(panels), strict=False):
             if stored is not None:
                 show_stored(panel, stored.row, text=stored.text, url=stored.url, data=stored.data)

@@ -16,6 +16,7 @@ from ai_registry.kinds import KINDS, kind_for
 from ai_registry.local.catalog import local_models
 from ai_registry.routes import TABS
 from tests.e2e.test_accessibility import AXE, RUN_AXE
+from tests.support.app_process import signed_in_context
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +72,7 @@ def describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("url", concrete_urls())
 def test_every_page_has_no_axe_violation(browser, app_server, url: str, width: str) -> None:
     w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": w, "height": h})
     context.set_default_timeout(20_000)
     try:
         page = context.new_page()

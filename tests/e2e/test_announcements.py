@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_playground import open_playground
+from tests.support.app_process import signed_in_context
 from tests.support.contract_server import Fault
 
 pytestmark = pytest.mark.e2e
@@ -82,7 +83,7 @@ def test_copy_is_announced(page):
 
 def test_reduced_motion_turns_transitions_and_animations_off(browser, app_server, upstream):
     upstream.set_fault("/audio/speech", Fault(delay=3, times=1))
-    context = browser.new_context(base_url=app_server.url, reduced_motion="reduce")
+    context = signed_in_context(browser, app_server.url, "admin", reduced_motion="reduce")
     try:
         page = context.new_page()
         open_playground(page, "tts")

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot
+from tests.support.app_process import signed_in_context
 from tests.support.contract_server import Fault
 
 pytestmark = pytest.mark.e2e
@@ -282,7 +283,7 @@ def test_grid_columns_per_width(browser, app_server, name, columns):
 
 def test_first_visit_has_no_console_error_and_no_404(browser, app_server):
     """A first visit (fresh browser, cold cache): nothing the app serves fails, and the tab has an icon."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": 1280, "height": 900})
     own_host = urlsplit(app_server.url).netloc
     errors: list[str] = []
     failed: list[str] = []
@@ -322,7 +323,7 @@ def test_first_visit_has_no_console_error_and_no_404(browser, app_server):
 
 @pytest.mark.parametrize(("width", "label"), [(375, "Settings"), (1280, "Developer settings")])
 def test_nav_reads_whole_words(browser, app_server, width, label):
-    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": width, "height": 800})
     try:
         page = context.new_page()
         page.goto(GALLERY)

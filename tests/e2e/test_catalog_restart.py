@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.aggregator.test_catalog_sources import UPSTREAM_WAN, WAN_TABLE
 from tests.e2e.conftest import ARTIFACTS, screenshot
-from tests.support.app_process import start_app, stop_app
+from tests.support.app_process import signed_in_context, start_app, stop_app
 from tests.support.contract_server import ContractServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_app]
@@ -30,7 +30,7 @@ def wan_card(page):
 
 
 def open_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
+    context = signed_in_context(browser, url, "admin", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     return context, context.new_page()
 

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import UPSTREAM_KEY, screenshot, set_upstream_key
+from tests.support.app_process import signed_in_context
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +97,7 @@ def test_the_local_chat_model_against_itself_at_two_temperatures(page, browser, 
     assert page.js_errors == []
 
     # A colleague opening the address sees the same panels, answers, settings and winner.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": 1280, "height": 900})
     other = context.new_page()
     other.goto(page.url.replace(app_server.url, ""))
     expect(other.get_by_test_id("compare-panel")).to_have_count(2)
@@ -163,7 +164,7 @@ def test_two_upstream_image_models_from_the_gallery_tray(page, browser, app_serv
     screenshot(page, "compare-image-phone")
     shared_url = page.url.replace(app_server.url, "")
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": 1280, "height": 900})
     other = context.new_page()
     other.goto(shared_url)
     expect(other.get_by_test_id("compare-panel")).to_have_count(2)

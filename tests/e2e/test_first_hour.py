@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, copy_and_read
+from tests.support.app_process import signed_in_context
 from tests.support.contract_server import Fault
 
 pytestmark = pytest.mark.e2e
@@ -161,7 +162,7 @@ def test_speech_to_text_use_a_sample_then_transcribe(page):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_first_hour_playground_screenshots(browser, app_server, width):
-    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=app_server.url)
+    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         for slug in ("local-smollm2-135m-instruct", "local-all-minilm-l6-v2", "local-whisper-tiny-en"):

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from ai_registry.inference.interrupted import ProcessId, interrupted_reason, is_alive
 from tests.e2e.conftest import ARTIFACTS, screenshot
-from tests.support.app_process import start_app, stop_app
+from tests.support.app_process import signed_in_context, start_app, stop_app
 from tests.support.contract_server import ContractServer, Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_app]
@@ -48,7 +48,7 @@ def wait_for(condition, what: str, timeout_s: float = WAIT_S) -> None:
 
 
 def open_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
+    context = signed_in_context(browser, url, "admin", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     return context, context.new_page()
 

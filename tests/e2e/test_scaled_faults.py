@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, screenshot
-from tests.support.app_process import ROOT, _wait_ready, free_port
+from tests.support.app_process import ROOT, _wait_ready, free_port, signed_in_context
 from tests.support.contract_server import ContractServer, Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_app]
@@ -154,7 +154,7 @@ def scaled(postgres_server, redis_server, tmp_path: Path):
 
 
 def open_playground(browser, url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
+    context = signed_in_context(browser, url, "admin", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{GALLERY}/{MODEL}")

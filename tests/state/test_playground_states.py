@@ -145,7 +145,7 @@ async def test_a_tab_following_a_run_its_process_left_stops_showing_it_in_flight
         create_run(session=session, run_id="left", model_slug="qwen-image-edit", inputs={}, worker=dead.text)
     base, _ = await open_model("qwen-image-edit")
     base.running, base.run_id = True, "left"
-    sign_in_state(base, "admin", path="/dashboard/ai-settings/qwen-image-edit")  # the reloaded tab\'s handshake: the same signed-in person
+    sign_in_state(base, "admin", path="/dashboard/ai-settings/qwen-image-edit")
     await base.on_load()
     assert base.running  # the run is still `running` in the store: the tab keeps following it
     assert mark_interrupted_runs() == ["left"]
@@ -196,7 +196,7 @@ async def test_a_reloaded_tab_follows_a_queued_run_to_its_result(monkeypatch: py
     chat.messages = [ChatMessage("user", "Say hello")]
     base.running, base.run_id = True, "moved"
     base._follow_beat = time.time()  # the original follower, alive a moment ago (then its worker died)
-    sign_in_state(base, "admin", path="/dashboard/ai-settings/gpt-4")  # the reloaded tab\'s handshake: the same signed-in person
+    sign_in_state(base, "admin", path="/dashboard/ai-settings/gpt-4")
     assert await base.on_load() == PlaygroundState.follow_run
     follower = asyncio.ensure_future(run_follow.follow_in_state(_Proxy(base)))
     for _ in range(500):

@@ -103,8 +103,12 @@ def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> sub
 
 
 def create_accounts(env: Mapping[str, str]) -> None:
-    """One account per role, made with `users create` (the password on stdin)."""
+    """One account per role, made with `users create` (the password on stdin); on a data folder an
+    earlier start used, the accounts it made are kept."""
+    existing = run_cli(env, "users", "list").stdout
     for role in ROLES:
+        if account_email(role) in existing:
+            continue
         run_cli(env, "users", "create", "--role", role, "--email", account_email(role),
                 "--password-file", "-", stdin=PASSWORD + "\n")
 
