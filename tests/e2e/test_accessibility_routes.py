@@ -8,6 +8,8 @@ on each of its tabs.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,17 +70,34 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(f"{v['id']} ({v['impact']}): {v['help']}\n  {v['nodes']}" for v in violations)
 
 
+@pytest.mark.parametrize("role", ["admin", "viewer"])
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("url", concrete_urls())
-def test_every_page_has_no_axe_violation(browser, app_server, url: str, width: str) -> None:
+def test_every_page_has_no_axe_violation(browser, app_server, url: str, width: str, role: str) -> None:
+    """Each role sees its own version of a page (a viewer has no Run, no keys): each is checked."""
     w, h = WIDTHS[width]
-    context = signed_in_context(browser, app_server.url, "admin", viewport={"width": w, "height": h})
+    context = signed_in_context(browser, app_server.url, role, viewport={"width": w, "height": h})
     context.set_default_timeout(20_000)
     try:
         page = context.new_page()
         page.goto(url)
         page.wait_for_load_state("networkidle")
         expect(page.locator("main")).to_be_visible()
+        violations = all_violations(page)
+        assert violations == [], describe(violations)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_sign_in_page_has_no_axe_violation(browser, app_server, width: str) -> None:
+    """The one page served to a browser that is not signed in (a server-rendered form)."""
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, base_url=app_server.url)
+    try:
+        page = context.new_page()
+        page.goto("/dashboard/ai-settings")
+        page.wait_for_url(re.compile(r"/sign-in\?next="))
         violations = all_violations(page)
         assert violations == [], describe(violations)
     finally:

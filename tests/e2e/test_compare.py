@@ -216,7 +216,8 @@ def test_compare_with_from_a_model_page(page):
     ],
 )
 def test_bad_input_is_a_message_in_the_page(page, app_server, query, message, count):
-    assert httpx.get(app_server.url + COMPARE + query, timeout=20).status_code == 200
+    answer = httpx.get(app_server.url + COMPARE + query, cookies=app_server.cookies(), timeout=20)
+    assert answer.status_code == 200
     open_compare(page, query)
     expect(page.get_by_test_id("compare-problem").filter(has_text=message)).to_have_count(1)
     expect(panels(page)).to_have_count(count)

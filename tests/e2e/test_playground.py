@@ -61,7 +61,7 @@ def download(page, link) -> tuple[str, bytes]:
 
 def served(app_server, url: str) -> bytes:
     """The bytes the app serves at `url` (a path), fetched outside the browser."""
-    response = httpx.get(app_server.url + url, timeout=20)
+    response = httpx.get(app_server.url + url, cookies=app_server.cookies(), timeout=20)  # the admin's session
     assert response.status_code == 200, (url, response.status_code)
     return response.content
 

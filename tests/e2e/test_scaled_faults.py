@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, screenshot
-from tests.support.app_process import ROOT, _wait_ready, free_port, signed_in_context
+from tests.support.app_process import ROOT, _wait_ready, create_accounts, free_port, signed_in_context
 from tests.support.contract_server import ContractServer, Fault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_app]
@@ -84,6 +84,7 @@ class ScaledApp:
         self.processes: list[subprocess.Popen] = []
         python = [sys.executable, "-m", "ai_registry"]
         subprocess.run([*python, "migrate"], cwd=ROOT, env=self.env, check=True, timeout=120)
+        create_accounts(self.env)  # one person per role, as the embedded tests' app has
         # The job worker under the cluster's supervisor, as `make cluster` runs it (started again if it exits).
         supervised = (
             "import sys\nfrom ai_registry.supervisor import Child, Supervisor\n"
@@ -188,7 +189,7 @@ def test_killing_every_web_worker_mid_run_loses_neither_the_session_nor_the_resu
 
 
 def test_restarting_postgres_and_redis_under_load_loses_no_finished_run(
-    browser, scaled, postgres_server, redis_server
+    browser, scaled, postgres_server, redis_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import asyncio
     import threading
@@ -201,7 +202,9 @@ def test_restarting_postgres_and_redis_under_load_loses_no_finished_run(
     from tests.support.services import restart_postgres, restart_redis
 
     app, upstream, database_url = scaled
-    os.environ.update({"DATABASE_URL": database_url, "AI_REGISTRY_QUEUE": "procrastinate"})
+    # This process submits runs as another web worker would; the setting leaves with the test.
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("AI_REGISTRY_QUEUE", "procrastinate")
     clear_process_caches()
     model = next(m for m in load_builtin_catalog() if m.slug == LOAD_MODEL)  # no rate limit of its own
     submitted: list[str] = []
