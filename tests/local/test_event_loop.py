@@ -58,6 +58,10 @@ async def test_event_loop_keeps_ticking_during_chat_generation(engine: LocalEngi
 
 
 async def test_event_loop_keeps_ticking_during_speech_and_transcription(engine: LocalEngine) -> None:
+    # As for chat above: the models load first, so the windows measure speaking and transcribing
+    # (in the clean-clone order nothing earlier in the session had loaded them yet).
+    await engine.speech.warm_up()
+    await engine.transcription.warm_up()
     text = "The event loop should keep ticking while this sentence is spoken and then read back. " * 3
     holder: dict[str, bytes] = {}
 
