@@ -9,6 +9,7 @@ from ai_registry import routes
 from ai_registry.components.layout import page_shell
 from ai_registry.components.media import media_view
 from ai_registry.components.styles import BUTTON_PRIMARY, FOCUS, LINK, PANEL
+from ai_registry.pages.account import account
 from ai_registry.playgrounds.compare import panel_card
 from ai_registry.state.compare import CompareState
 from ai_registry.state.compare_views import SharedField
@@ -226,4 +227,5 @@ def compare_page() -> rx.Component:
             ),
             class_name="flex flex-col gap-5",
         ),
+        account=account(),  # who is signed in and Sign out, as on every other page
     )
