@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +61,17 @@ class Transcript:
     segments: list[Segment]
 
 
+def _silence_wav(seconds: float) -> bytes:
+    """A WAV of `seconds` of 16 kHz mono silence."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(b"\0\0" * int(seconds * SAMPLE_RATE))
+    return out.getvalue()
+
+
 def decode_audio(data: bytes) -> np.ndarray:
     """Decode any audio container PyAV reads into 16 kHz mono float32; `InvalidAudio` otherwise.
 
@@ -99,13 +111,18 @@ class TranscriptionRunner(ModelRunner["faster_whisper.WhisperModel"]):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from faster_whisper import WhisperModel
 
-        return WhisperModel(
+        model = WhisperModel(
             str(transcription_files(self.settings).model_dir),
             device="cpu",
             compute_type=self.settings.transcription_compute_type,
             cpu_threads=self.settings.threads,
             local_files_only=True,
         )
+        # The decoder's and the model's first-use work (codec set-up, feature extraction) happens here,
+        # at load in this worker thread, not inside the first request, where it held the GIL ~0.6 s.
+        segments, _info = model.transcribe(decode_audio(_silence_wav(0.5)), beam_size=1, language="en")
+        list(segments)
+        return model
 
     def transcribe(
         self,
