@@ -25,16 +25,19 @@ NOT_FOUND = "No such media file"
 _RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
+def _signed_in_user(session, cookie_header: str | None):
+    """The person of the live session the `Cookie:` header names, or None."""
+    token = token_from_cookie_header(cookie_header)
+    found = session_for_token(session=session, raw_token=token) if token is not None else None
+    return found[1] if found is not None else None
+
+
 def _session_may_open(cookie_header: str | None, name: str) -> bool | None:
     """None: no live session; else whether the session's person may open file `name`."""
-    token = token_from_cookie_header(cookie_header)
-    if token is None:
-        return None
     with session_scope() as session:
-        found = session_for_token(session=session, raw_token=token)
-        if found is None:
+        user = _signed_in_user(session, cookie_header)
+        if user is None:
             return None
-        _row, user = found
         if role_at_least(user.role, "admin"):
             return True
         run = find_run_by_output(session=session, name=name)
@@ -43,12 +46,10 @@ def _session_may_open(cookie_header: str | None, name: str) -> bool | None:
 
 def _record_for(cookie_header: str | None, run_id: str) -> dict | None:
     """The run's record when the session's person may read it; raises 401 without a live session."""
-    token = token_from_cookie_header(cookie_header)
     with session_scope() as session:
-        found = session_for_token(session=session, raw_token=token) if token is not None else None
-        if found is None:
+        user = _signed_in_user(session, cookie_header)
+        if user is None:
             raise HTTPException(401, "Sign in to download this run.")
-        _row, user = found
         run = get_run(session=session, run_id=run_id) if _RUN_ID.fullmatch(run_id) else None
         if run is None or not (role_at_least(user.role, "admin") or run.owner_id == user.id):
             return None
