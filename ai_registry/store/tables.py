@@ -223,3 +223,42 @@ class ShareLink(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+# -- metering: one row per model call, from the playground, the compare page or the gateway --------------
+
+
+class UsageRecord(SQLModel, table=True):
+    """One call of a model and what it used (issue 13): who, with which key, how much, how long.
+
+    Units are the model kind's own (tokens for chat, images, seconds of video, characters of speech,
+    minutes of audio); those that do not apply stay None. `credits` and `usd` are the upstream's
+    figures when it reports them (`credits_used`), else the catalog price's estimate, and
+    `estimated` says which.
+    """
+
+    __tablename__ = "usage_record"
+    __table_args__ = (Index("ix_usage_record_user_at", "user_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    key_id: int | None = Field(default=None, index=True)  # None: the call came from a signed-in page
+    model_slug: str = Field(index=True, max_length=300)
+    kind: str = Field(default="", max_length=20)  # chat | image | video | audio | embedding
+    source: str = Field(default="api", max_length=20)  # api | runs-api | playground | compare
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    images: int | None = None
+    video_seconds: float | None = None
+    characters: int | None = None
+    audio_minutes: float | None = None
+    credits: float | None = None
+    usd: float | None = None
+    estimated: bool = True
+    latency_ms: int | None = None
+    ttft_ms: int | None = None  # time to first token, streams only
+    status: str = Field(default="ok", max_length=20)  # ok | error | refused | canceled
+    http_status: int | None = None
+    request_id: str | None = Field(default=None, max_length=100)
+    run_id: str | None = Field(default=None, max_length=40)
