@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     # Open sign-up: off while empty; `example.com,example.org` lets those exact domains register.
     signup_domains: Annotated[tuple[str, ...], NoDecode] = ()
     signup_role: Literal["member", "viewer"] = "member"
+    # Single sign-on (OpenID Connect), off unless the issuer and client id are both set. The redirect
+    # URI to register at the provider is `<public URL>/auth/sso/callback`.
+    sso_issuer: str | None = None
+    sso_client_id: str | None = None
+    sso_client_secret: SecretStr | None = None
+    # Email domains SSO may sign in (`example.com,example.org`); empty: any address the provider verified.
+    sso_domains: Annotated[tuple[str, ...], NoDecode] = ()
+    # The role of an account SSO creates on first sign-in; `admin` only when set so on purpose.
+    sso_role: Literal["admin", "member", "viewer"] = "member"
+    # The provider's name on the sign-in button: "Sign in with <label>".
+    sso_label: str = "single sign-on"
     # The local engine as its own service (`python -m ai_registry engine`): its base URL, without
     # `/v1`. Unset: the engine runs in this process. The key is a secret shared with the engine.
     engine_url: str | None = None
@@ -66,12 +77,17 @@ class Settings(BaseSettings):
     # Runs one job worker executes at once.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
 
-    @field_validator("signup_domains", mode="before")
+    @field_validator("signup_domains", "sso_domains", mode="before")
     @classmethod
     def _split_domains(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip().lower().lstrip("@") for part in value.split(",") if part.strip())
         return value
+
+    @property
+    def sso_enabled(self) -> bool:
+        """Single sign-on is offered when both the issuer URL and the client id are set."""
+        return bool((self.sso_issuer or "").strip() and (self.sso_client_id or "").strip())
 
     @property
     def sqlalchemy_url(self) -> str:
