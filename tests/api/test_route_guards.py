@@ -25,6 +25,9 @@ pytestmark = pytest.mark.usefixtures("migrated_db")
 
 # For people's browsers before they are signed in, and the document describing the API.
 PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/sign-in", "/auth/sign-in", "/auth/sign-out"}
+# Single sign-on: start only redirects to the configured provider; the callback opens a session only for
+# an ID token the provider signed for this browser's own attempt (tests/api/test_sso_routes.py).
+PUBLIC |= {"/auth/sso/start", "/auth/sso/callback"}
 # Swagger UI's and ReDoc's own files, served from the package so /docs works offline.
 PUBLIC |= {"/static-offline-docs/{path}"}
 # The local engine mirrors CONTRACT.md, whose model lists and health answer without a key (the
@@ -89,6 +92,20 @@ def test_every_route_is_public_on_purpose_or_refuses_anonymous_callers(client, p
         answer = client.request(method, concrete(path), json={}, headers={"Origin": BASE})
         assert answer.status_code == 401, f"{method} {path} with cookies {list(cookies)}: {answer.status_code}"
         assert answer.status_code != 500
+
+
+@pytest.mark.parametrize("path", ["/auth/sso/start", "/auth/sso/callback?code=abc&state=xyz"])
+def test_single_sign_on_routes_open_no_session_for_an_anonymous_caller(client, path: str, monkeypatch) -> None:
+    from ai_registry.settings import get_settings
+
+    answer = client.get(path)  # SSO not configured: the sign-in page says so
+    assert answer.status_code == 404 and "Single sign-on is not set up" in answer.text
+    monkeypatch.setenv("AI_REGISTRY_SSO_ISSUER", "http://127.0.0.1:9")  # configured, provider unreachable
+    monkeypatch.setenv("AI_REGISTRY_SSO_CLIENT_ID", "registry")
+    get_settings.cache_clear()
+    answer = client.get(path)
+    assert answer.status_code in (400, 502) and 'role="alert"' in answer.text
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "").split("=")[0]
 
 
 def test_a_disabled_owners_key_opens_nothing(client) -> None:
