@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ai_registry.api.sign_in_page import sign_in_html
 from ai_registry.identity import oidc
-from ai_registry.identity.web import safe_next, session_cookie_attributes
+from ai_registry.identity.web import DEFAULT_LANDING, safe_next, session_cookie_attributes
 from ai_registry.settings import get_settings
 from ai_registry.store.app_settings import secret_box
 from ai_registry.store.db import session_scope
@@ -31,6 +31,12 @@ BAD_STATE = (
 )
 _NO_STORE = {"Cache-Control": "no-store"}
 _MAX_PARAM = 2048
+
+
+def _landing(target: str | None) -> str:
+    """A safe `next` that is a page: never back into a sign-in route (start again, a redirect loop)."""
+    path = safe_next(target)
+    return DEFAULT_LANDING if path.startswith("/auth/") else path
 
 
 def _address(request: Request) -> str | None:
@@ -66,8 +72,11 @@ def _refusal(error: oidc.SsoError | None, *, next_path: str, message: str = "", 
 
 
 def _record_failure(error: oidc.SsoError, address: str | None) -> None:
-    with session_scope() as session:
-        oidc.record_failure(session=session, error=error, address=address)
+    try:
+        with session_scope() as session:
+            oidc.record_failure(session=session, error=error, address=address)
+    except Exception:  # the refusal is still shown; a database fault is the log's to report
+        log.exception("could not audit-log a refused single sign-on (%s)", error.reason)
 
 
 def _sign_in(config: oidc.SsoConfig, email: str, name: str, address: str | None, user_agent: str | None) -> str:
@@ -84,9 +93,9 @@ async def _finish(request: Request, config: oidc.SsoConfig, pending: oidc.Pendin
     if params.get("error"):
         detail = str(params.get("error_description") or params["error"])[:300]
         raise oidc.SsoError(f"{config.label} did not sign you in: {detail}.", reason="provider_refused")
-    code = str(params.get("code") or "")[:_MAX_PARAM]
-    if not code:
-        raise oidc.SsoError(f"{config.label} sent no authorization code back. Start again.", reason="no_code")
+    code = str(params.get("code") or "")
+    if not code or len(code) > _MAX_PARAM:
+        raise oidc.SsoError(f"{config.label} sent no usable authorization code back. Start again.", reason="no_code")
     metadata = await oidc.discover(config)
     token = await oidc.exchange_code(config, metadata, pending, code)
     claims = await oidc.verify_id_token(config, metadata, token, pending.nonce)
@@ -102,7 +111,7 @@ def build_sso_router() -> APIRouter:
 
     @router.get(oidc.START_PATH)
     async def sso_start(request: Request) -> Response:
-        next_path = safe_next(request.query_params.get("next"))
+        next_path = _landing(request.query_params.get("next"))
         config = oidc.SsoConfig.from_settings(get_settings())
         if config is None:
             return _refusal(None, next_path=next_path, message=SSO_OFF, status=404)
@@ -120,9 +129,9 @@ def build_sso_router() -> APIRouter:
     async def sso_callback(request: Request) -> Response:
         config = oidc.SsoConfig.from_settings(get_settings())
         if config is None:
-            return _refusal(None, next_path=safe_next(None), message=SSO_OFF, status=404)
+            return _refusal(None, next_path=DEFAULT_LANDING, message=SSO_OFF, status=404)
         pending = oidc.open_pending(request.cookies.get(oidc.PENDING_COOKIE), secret_box())
-        next_path = pending.next_path if pending else safe_next(None)
+        next_path = _landing(pending.next_path if pending else None)
         try:
             if not oidc.state_matches(pending, request.query_params.get("state")):
                 raise oidc.SsoError(BAD_STATE, reason="bad_state")
@@ -137,7 +146,7 @@ def build_sso_router() -> APIRouter:
                 reason="server_error", status=503,
             )
             return _refusal(error, next_path=next_path)
-        response = RedirectResponse(safe_next(next_path), status_code=303, headers=_NO_STORE)
+        response = RedirectResponse(next_path, status_code=303, headers=_NO_STORE)
         response.set_cookie(value=token, **session_cookie_attributes(get_settings().public_url))
         _pending_cookie(response, None)
         return response

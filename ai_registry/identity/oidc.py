@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
@@ -230,7 +231,7 @@ async def exchange_code(config: SsoConfig, metadata: ProviderMetadata, pending: 
             raise _unreachable(config, "token endpoint", type(exc).__name__) from None
         except ValueError:  # authlib reads the body as JSON
             raise _garbage(config, "the token endpoint's answer is not JSON") from None
-        except Exception as exc:  # authlib's OAuthError: the provider refused the code
+        except AuthlibBaseError as exc:  # OAuthError: the provider refused the code, the secret or the verifier
             raise SsoError(
                 f"{config.label} refused to complete the sign-in ({getattr(exc, 'error', None) or exc}). "
                 "Start again with the button below.",

@@ -6,7 +6,7 @@ It serves what a real provider does for the authorization code flow: the discove
 verifier and the redirect URI, once per code), `/jwks` and an RS256 ID token signed with joserfc.
 
 `provider.misbehave` makes it lie on purpose: "other-key" (signed by a key it never published, same
-`kid`), "wrong-aud", "expired", "wrong-iss", "wrong-nonce", "unverified" (email_verified false),
+`kid`), "wrong-aud", "wrong-aud-with-azp" (another audience, this client as `azp`), "expired", "wrong-iss", "wrong-nonce", "unverified" (email_verified false),
 "garbage-token" (the token endpoint answers HTML), "discovery-down" (discovery answers 503),
 "discovery-garbage" (not JSON).
 """
@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 KID = "loopback-1"
 MISBEHAVIOURS = (
-    "other-key", "wrong-aud", "expired", "wrong-iss", "wrong-nonce", "unverified", "garbage-token",
+    "other-key", "wrong-aud", "wrong-aud-with-azp", "expired", "wrong-iss", "wrong-nonce", "unverified", "garbage-token",
     "discovery-down", "discovery-garbage",
 )
 
@@ -189,12 +189,14 @@ class OidcProvider:
         claims = {
             **grant.claims,
             "iss": "http://127.0.0.1:1/elsewhere" if self.misbehave == "wrong-iss" else self.url,
-            "aud": "another-client" if self.misbehave == "wrong-aud" else grant.client_id,
+            "aud": "another-client" if self.misbehave in ("wrong-aud", "wrong-aud-with-azp") else grant.client_id,
             "iat": now - 7200 if self.misbehave == "expired" else now,
             "exp": now - 3600 if self.misbehave == "expired" else now + 300,
         }
         if grant.nonce is not None:
             claims["nonce"] = "not-the-nonce-sent" if self.misbehave == "wrong-nonce" else grant.nonce
+        if self.misbehave == "wrong-aud-with-azp":
+            claims["azp"] = grant.client_id
         if self.misbehave == "unverified":
             claims["email_verified"] = False
         key = self.other_key if self.misbehave == "other-key" else self.key
