@@ -71,6 +71,13 @@ def _refusal(error: oidc.SsoError | None, *, next_path: str, message: str = "", 
     return response
 
 
+def _server_fault() -> oidc.SsoError:
+    return oidc.SsoError(
+        "Single sign-on failed on this server; nothing was changed. Try again, or sign in with your password.",
+        reason="server_error", status=503,
+    )
+
+
 def _record_failure(error: oidc.SsoError, address: str | None) -> None:
     try:
         with session_scope() as session:
@@ -117,12 +124,16 @@ def build_sso_router() -> APIRouter:
             return _refusal(None, next_path=next_path, message=SSO_OFF, status=404)
         try:
             metadata = await oidc.discover(config)
+            pending = oidc.PendingSignIn.new(next_path=next_path, redirect_uri=_redirect_uri(request))
+            location = oidc.authorization_url(config, metadata, pending)
+            sealed = oidc.seal_pending(pending, secret_box())
         except oidc.SsoError as error:
             return _refusal(error, next_path=next_path)
-        pending = oidc.PendingSignIn.new(next_path=next_path, redirect_uri=_redirect_uri(request))
-        response = RedirectResponse(oidc.authorization_url(config, metadata, pending), status_code=303,
-                                    headers=_NO_STORE)
-        _pending_cookie(response, oidc.seal_pending(pending, secret_box()))
+        except Exception:  # e.g. an unusable AI_REGISTRY_SECRET_KEY: the page says so, never a bare 500
+            log.exception("single sign-on could not start")
+            return _refusal(_server_fault(), next_path=next_path)
+        response = RedirectResponse(location, status_code=303, headers=_NO_STORE)
+        _pending_cookie(response, sealed)
         return response
 
     @router.get(oidc.CALLBACK_PATH)
@@ -130,9 +141,10 @@ def build_sso_router() -> APIRouter:
         config = oidc.SsoConfig.from_settings(get_settings())
         if config is None:
             return _refusal(None, next_path=DEFAULT_LANDING, message=SSO_OFF, status=404)
-        pending = oidc.open_pending(request.cookies.get(oidc.PENDING_COOKIE), secret_box())
-        next_path = _landing(pending.next_path if pending else None)
+        pending, next_path = None, DEFAULT_LANDING
         try:
+            pending = oidc.open_pending(request.cookies.get(oidc.PENDING_COOKIE), secret_box())
+            next_path = _landing(pending.next_path if pending else None)
             if not oidc.state_matches(pending, request.query_params.get("state")):
                 raise oidc.SsoError(BAD_STATE, reason="bad_state")
             token = await _finish(request, config, pending)
@@ -141,11 +153,7 @@ def build_sso_router() -> APIRouter:
             return _refusal(error, next_path=next_path)
         except Exception:  # a fault of ours: still the sign-in page with a reason, never a bare 500
             log.exception("single sign-on callback failed")
-            error = oidc.SsoError(
-                "Single sign-on failed on this server; nothing was changed. Try again, or use your password.",
-                reason="server_error", status=503,
-            )
-            return _refusal(error, next_path=next_path)
+            return _refusal(_server_fault(), next_path=next_path)
         response = RedirectResponse(next_path, status_code=303, headers=_NO_STORE)
         response.set_cookie(value=token, **session_cookie_attributes(get_settings().public_url))
         _pending_cookie(response, None)

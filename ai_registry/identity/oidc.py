@@ -126,9 +126,11 @@ def open_pending(sealed: str | None, box, *, now: float | None = None) -> Pendin
     try:
         value, _rewrite = box.decrypt(sealed)
         pending = PendingSignIn(**json.loads(value))
+        fresh = float(pending.expires_at) > (now or time.time())
+        well_formed = all(isinstance(v, str) and v for v in (pending.state, pending.nonce, pending.code_verifier))
     except Exception:  # any unreadable cookie (forged, another server's key, old shape) is no pending sign-in
         return None
-    return pending if pending.expires_at > (now or time.time()) else None
+    return pending if fresh and well_formed else None
 
 
 def state_matches(pending: PendingSignIn | None, state: str | None) -> bool:

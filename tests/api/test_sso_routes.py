@@ -278,6 +278,18 @@ def test_a_provider_that_is_down_is_a_clear_page_not_a_500(client: TestClient, m
     assert 'name="next" value="/dashboard/ai-settings/gpt-4?tab=api"' in answer.text
 
 
+def test_a_fault_of_this_server_is_a_clear_page_not_a_500(client: TestClient, monkeypatch) -> None:
+    from ai_registry.settings import get_settings
+
+    back = at_provider(start(client))
+    monkeypatch.setenv("AI_REGISTRY_SECRET_KEY", "too short")  # the sealing key can no longer be made
+    get_settings.cache_clear()
+    for path in ("/auth/sso/start", back.removeprefix(BASE)):
+        answer = client.get(path)
+        assert answer.status_code == 503 and "Single sign-on failed on this server" in answer.text, path
+    assert users() == [] and sessions() == []
+
+
 @pytest.mark.parametrize("target", ["//evil.example/steal", "https://evil.example/", "/auth/sso/start", "/sign-in"])
 def test_only_same_site_pages_are_followed_after_sign_in(client: TestClient, target: str) -> None:
     answer = sign_in_round(client, next_path=target)

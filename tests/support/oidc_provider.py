@@ -5,10 +5,11 @@ It serves what a real provider does for the authorization code flow: the discove
 `error=access_denied` when `user` is None), `/token` (checks the code, the client secret, the PKCE
 verifier and the redirect URI, once per code), `/jwks` and an RS256 ID token signed with joserfc.
 
-`provider.misbehave` makes it lie on purpose: "other-key" (signed by a key it never published, same
-`kid`), "wrong-aud", "wrong-aud-with-azp" (another audience, this client as `azp`), "expired", "wrong-iss", "wrong-nonce", "unverified" (email_verified false),
-"garbage-token" (the token endpoint answers HTML), "discovery-down" (discovery answers 503),
-"discovery-garbage" (not JSON).
+`provider.misbehave` makes it lie on purpose (one of `MISBEHAVIOURS`): "other-key" (signed by a key
+it never published, same `kid`), "wrong-aud", "wrong-aud-with-azp" (another audience, this client as
+`azp`), "expired", "wrong-iss", "wrong-nonce", "unverified" (email_verified false), "garbage-token"
+(the token endpoint answers HTML), "discovery-down" (discovery answers 503), "discovery-garbage"
+(not JSON).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from starlette.routing import Route
 
 KID = "loopback-1"
 MISBEHAVIOURS = (
-    "other-key", "wrong-aud", "wrong-aud-with-azp", "expired", "wrong-iss", "wrong-nonce", "unverified", "garbage-token",
-    "discovery-down", "discovery-garbage",
+    "other-key", "wrong-aud", "wrong-aud-with-azp", "expired", "wrong-iss", "wrong-nonce", "unverified",
+    "garbage-token", "discovery-down", "discovery-garbage",
 )
 
 
