@@ -7,7 +7,8 @@ endpoint (with the client secret and the PKCE verifier) and accepts the ID token
 signature checks against the provider's published keys (JWKS) and its `iss`, `aud`, `exp` and
 `nonce` are right. authlib builds the requests and checks the claims; joserfc checks the signature.
 
-Every refusal is an `SsoError` carrying the message for the person and a short reason for the audit log.
+HTTP goes through httpx (an optional `transport` lets a caller or test hand in its own). Every
+refusal is an `SsoError` carrying the message for the person and a short reason for the audit log.
 """
 
 from __future__ import annotations
@@ -194,17 +195,20 @@ def _metadata(document: dict, config: SsoConfig) -> ProviderMetadata:
     )
 
 
-async def discover(config: SsoConfig) -> ProviderMetadata:
+async def discover(config: SsoConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> ProviderMetadata:
     """The provider's endpoints, read from `<issuer>/.well-known/openid-configuration`."""
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False, transport=transport) as client:
         document = await _get_json(
             config, client, config.issuer + "/.well-known/openid-configuration", "discovery document"
         )
     return _metadata(document, config)
 
 
-def _oauth_client(config: SsoConfig, metadata: ProviderMetadata, redirect_uri: str) -> AsyncOAuth2Client:
+def _oauth_client(
+    config: SsoConfig, metadata: ProviderMetadata, redirect_uri: str, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncOAuth2Client:
     return AsyncOAuth2Client(
+        transport=transport,
         client_id=config.client_id, client_secret=config.client_secret, scope=SCOPE, redirect_uri=redirect_uri,
         code_challenge_method="S256", token_endpoint_auth_method=metadata.token_auth_method,
         timeout=HTTP_TIMEOUT_S, follow_redirects=False,
@@ -221,9 +225,12 @@ def authorization_url(config: SsoConfig, metadata: ProviderMetadata, pending: Pe
     return url
 
 
-async def exchange_code(config: SsoConfig, metadata: ProviderMetadata, pending: PendingSignIn, code: str) -> dict:
+async def exchange_code(
+    config: SsoConfig, metadata: ProviderMetadata, pending: PendingSignIn, code: str,
+    *, transport: httpx.AsyncBaseTransport | None = None,
+) -> dict:
     """The token endpoint's answer for `code` (client secret and PKCE verifier sent along)."""
-    async with _oauth_client(config, metadata, pending.redirect_uri) as client:
+    async with _oauth_client(config, metadata, pending.redirect_uri, transport) as client:
         try:
             token = await client.fetch_token(
                 metadata.token_endpoint, code=code, code_verifier=pending.code_verifier,
@@ -252,9 +259,12 @@ _CLAIM_MESSAGES = {
 }
 
 
-async def verify_id_token(config: SsoConfig, metadata: ProviderMetadata, token: dict, nonce: str) -> dict:
+async def verify_id_token(
+    config: SsoConfig, metadata: ProviderMetadata, token: dict, nonce: str,
+    *, transport: httpx.AsyncBaseTransport | None = None,
+) -> dict:
     """The ID token's claims, once its signature (against the JWKS), iss, aud, exp, iat and nonce check out."""
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False, transport=transport) as client:
         jwks = await _get_json(config, client, metadata.jwks_uri, "key set (JWKS)")
     try:
         key_set = KeySet.import_key_set(jwks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import Session, select
@@ -19,12 +20,14 @@ from ai_registry.identity.oidc import (
     SsoConfig,
     SsoError,
     _metadata,
+    discover,
     domain_allowed,
     identity_of,
     open_pending,
     seal_pending,
     sso_sign_in,
     state_matches,
+    verify_id_token,
 )
 from ai_registry.identity.sessions import session_for_token
 from ai_registry.settings import Settings
@@ -119,6 +122,33 @@ def test_only_public_key_signatures_are_accepted() -> None:
     assert mixed.algorithms == ("ES256",)
     post_only = _metadata({**GOOD_DOCUMENT, "token_endpoint_auth_methods_supported": ["client_secret_post"]}, CONFIG)
     assert post_only.token_auth_method == "client_secret_post"
+
+
+def _transport(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: routes.get(request.url.path, httpx.Response(404)))
+
+
+async def test_a_redirecting_or_oversized_discovery_is_refused_with_its_reason() -> None:
+    moved = _transport({"/.well-known/openid-configuration": httpx.Response(302, headers={"location": "/x"})})
+    with pytest.raises(SsoError, match=r"Example ID could not be reached \(discovery document: HTTP 302\)"):
+        await discover(CONFIG, transport=moved)
+    huge = _transport({"/.well-known/openid-configuration": httpx.Response(200, json={"pad": "x" * 600_000})})
+    with pytest.raises(SsoError, match="larger than 512000 bytes"):
+        await discover(CONFIG, transport=huge)
+    listed = _transport({"/.well-known/openid-configuration": httpx.Response(200, json=[GOOD_DOCUMENT])})
+    with pytest.raises(SsoError, match="not a JSON object"):
+        await discover(CONFIG, transport=listed)
+    good = _transport({"/.well-known/openid-configuration": httpx.Response(200, json=GOOD_DOCUMENT)})
+    assert (await discover(CONFIG, transport=good)).token_endpoint == "https://id.example.com/token"
+
+
+async def test_a_key_set_without_usable_keys_is_the_providers_fault_not_a_crash() -> None:
+    metadata = _metadata(GOOD_DOCUMENT, CONFIG)
+    for jwks in ({"keys": "nope"}, {"keys": [{"kty": "RSA"}]}, {"nothing": 1}, {"keys": []}):
+        transport = _transport({"/jwks": httpx.Response(200, json=jwks)})
+        with pytest.raises(SsoError, match=r"the key set \(JWKS\) holds no usable key") as refused:
+            await verify_id_token(CONFIG, metadata, {"id_token": "a.b.c"}, "nonce", transport=transport)
+        assert refused.value.reason == "provider_invalid" and refused.value.status == 502, jwks
 
 
 # Whose identity is accepted ------------------------------------------------------------------------
