@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -79,6 +79,9 @@ async def require_runner(request: Request) -> KeyIdentity:
     if not role_at_least(identity.owner_role, "member"):
         raise HTTPException(403, "This key's owner is a viewer; viewers cannot start or read runs.")
     return identity
+
+
+Runner = Annotated[KeyIdentity, Depends(require_runner)]
 
 
 def invalid(*fields: tuple[tuple[str | int, ...], str]) -> JSONResponse:
@@ -145,7 +148,7 @@ def build_runs_router() -> APIRouter:
                 "webhook": {"type": "string", "description": "A public http(s) URL called once when it ends."},
             }}}}}},
     )  # fmt: skip
-    async def create(request: Request, identity: KeyIdentity = Depends(require_runner)) -> Any:
+    async def create(request: Request, identity: Runner) -> Any:
         """Validate the input against the model's schema, store the run and start it; answers at once."""
         try:
             body = await request.json()
@@ -196,13 +199,13 @@ def build_runs_router() -> APIRouter:
     @router.get("/runs", summary="List runs", response_model=None, responses={200: RUN_JSON})
     async def list_runs(
         request: Request,
-        identity: KeyIdentity = Depends(require_runner),
-        model: str | None = Query(None, description="Only runs of this model (slug or id)."),
-        status: str | None = Query(None, description=f"One of {', '.join(API_STATUSES)}."),
-        all: bool = Query(False, description="Admins: everyone's runs, not only their own."),  # noqa: A002
-        cursor: str | None = Query(None, description="The `next_cursor` of the previous page."),
-        page: int = Query(1, ge=1, le=100_000, description="Page number, from 1 (ignored with a cursor)."),
-        per_page: int = Query(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE),
+        identity: Runner,
+        model: Annotated[str | None, Query(description="Only runs of this model (slug or id).")] = None,
+        status: Annotated[str | None, Query(description=f"One of {', '.join(API_STATUSES)}.")] = None,
+        all: Annotated[bool, Query(description="Admins: everyone's runs, not only their own.")] = False,  # noqa: A002
+        cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
+        page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1 (not with a cursor).")] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = DEFAULT_PER_PAGE,
     ) -> Any:
         """The caller's runs, newest first, `per_page` at a time; follow `next` for the next page."""
         if all and not role_at_least(identity.owner_role, "admin"):
@@ -243,7 +246,7 @@ def build_runs_router() -> APIRouter:
                 "next_cursor": next_cursor, "next": next_url}  # fmt: skip
 
     @router.get("/runs/{run_id}", summary="Get a run", response_model=None, responses={200: RUN_JSON, **NOT_FOUND})
-    async def get_run(run_id: str, identity: KeyIdentity = Depends(require_runner)) -> Any:
+    async def get_run(run_id: str, identity: Runner) -> Any:
         """The run as it stands: poll until `status` is succeeded, failed, canceled or interrupted."""
         return run_document(await asyncio.to_thread(_visible, run_id, identity))
 
@@ -251,7 +254,7 @@ def build_runs_router() -> APIRouter:
         "/runs/{run_id}/cancel", summary="Cancel a run", response_model=None,
         responses={200: RUN_JSON, **NOT_FOUND, 409: {"description": "The run has already ended.", **_ERROR}},
     )  # fmt: skip
-    async def cancel(run_id: str, identity: KeyIdentity = Depends(require_runner)) -> Any:
+    async def cancel(run_id: str, identity: Runner) -> Any:
         """Stop a queued or running run; the answer is the run (canceled, or still stopping)."""
         row = await asyncio.to_thread(_visible, run_id, identity)
         if api_status(row) in FINAL_API_STATUSES:
@@ -272,7 +275,7 @@ def build_runs_router() -> APIRouter:
 
     @router.get("/webhook-secret", summary="Your webhook signing secret", response_model=None,
                 responses={200: {"description": "The secret and how signatures are made.", **_ERROR}})  # fmt: skip
-    async def secret(identity: KeyIdentity = Depends(require_runner)) -> Any:
+    async def secret(identity: Runner) -> Any:
         """The secret your runs' webhooks are signed with (the same for all your keys)."""
         return {
             "secret": await asyncio.to_thread(webhook_secret, identity.owner_id),

@@ -64,10 +64,14 @@ def registry_key(origin: str) -> KeySource:
     return KeySource(
         what="an API key of this registry",
         env_var="",
-        where=f"from Developer settings, Create an API Key ({settings}), or the API tab's Create a key for this snippet",
+        where=(
+            f"from Developer settings, Create an API Key ({settings}), or the API tab's Create a key for this snippet"
+        ),
         link=f"{DEVELOPER_SETTINGS_PATH}#api-keys-section",
         link_label="Create one in Developer settings",
-        not_this=f"An AINative key ({UPSTREAM_ENV_VAR}) does not work here; the API tab's Direct to AINative form takes one.",
+        not_this=(
+            f"An AINative key ({UPSTREAM_ENV_VAR}) does not work here; the API tab's Direct to AINative form takes one."
+        ),
         other=f"an AINative key ({UPSTREAM_ENV_VAR}) does not",
         placeholder=REGISTRY_KEY_PLACEHOLDER,
     )

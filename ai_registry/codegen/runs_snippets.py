@@ -138,7 +138,7 @@ def runs_python_snippet(
         "run = response.json()",
         'print("Started run", run["id"])',
         f"deadline = time.monotonic() + {LIMIT_S}",
-        f"while run[\"status\"] not in {py_literal(list(FINAL))}:",
+        f"while run[\"status\"] not in {FINAL!r}:",
         "    if time.monotonic() > deadline:",
         f'        raise SystemExit(f"Still {{run[\'status\']}} after {LIMIT_S} s; see {{run[\'urls\'][\'web\']}}")',
         f"    time.sleep({POLL_S})",

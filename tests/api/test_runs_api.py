@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from ai_registry.backend import build_backend
 from ai_registry.identity.accounts import change_role
@@ -18,7 +19,6 @@ from ai_registry.store.api_keys import create_api_key, revoke_api_key
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import Run
 from ai_registry.store.users import get_user_by_email
-from sqlmodel import select
 from tests.support.accounts import session_token
 from tests.support.contract_server import ContractServer
 
@@ -139,7 +139,8 @@ def test_bad_input_is_a_422_naming_the_field_and_nothing_is_created(client, keys
 
 
 def test_a_body_that_is_not_json_and_an_unknown_model(client, keys) -> None:
-    answer = client.post("/api/runs", content=b"{nope", headers={**auth(keys["mo"]), "Content-Type": "application/json"})
+    headers = {**auth(keys["mo"]), "Content-Type": "application/json"}
+    answer = client.post("/api/runs", content=b"{nope", headers=headers)
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body"]
     unknown = client.post("/api/runs", json={"model": "no-such-model", "input": {}}, headers=auth(keys["mo"]))
     assert unknown.status_code == 404 and "no-such-model" in unknown.json()["detail"]

@@ -52,11 +52,12 @@ def test_copied_local_speech_snippet_writes_a_wav(page, app_server, tmp_path: Pa
     expect(line.get_by_role("link")).to_have_attribute("href", "/dashboard/developer-settings#api-keys-section")
     code = copy_and_read(page, page.get_by_test_id("copy-code"))
     expect(page.get_by_test_id("copy-code")).to_contain_text("Copied")
-    assert code.startswith("# YOUR_KEY_FROM_DEVELOPER_SETTINGS: an API key of this registry") and "-o speech.wav" in code
+    assert code.startswith("# YOUR_KEY_FROM_DEVELOPER_SETTINGS: an API key of this registry")
+    assert "-o speech.wav" in code
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     done = subprocess.run(
-        ["bash", "-c", code.replace("YOUR_KEY_FROM_DEVELOPER_SETTINGS", key)], cwd=tmp_path, env=env, capture_output=True, timeout=120,
-        check=False,
+        ["bash", "-c", code.replace("YOUR_KEY_FROM_DEVELOPER_SETTINGS", key)],
+        cwd=tmp_path, env=env, capture_output=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout == b""  # nothing binary on the terminal
