@@ -24,6 +24,7 @@ from ai_registry.store.run_pages import create_api_run
 from ai_registry.store.runs import finish_run
 from ai_registry.store.tables import Run
 from ai_registry.store.users import get_user_by_email
+from tests.inference.test_jobs import Workers, queue_db, workers  # noqa: F401  (fixtures)
 from tests.local.conftest import LoopbackServer
 from tests.support.accounts import session_token
 
@@ -185,3 +186,30 @@ def test_delivery_checks_the_address_again(member_key) -> None:
         assert receiver.calls == []
     assert waits == [2.0, 4.0, 8.0, 16.0]  # the default: five tries, the wait doubling from 2 s
     assert "loopback address" in stored("r1").webhook_error
+
+
+def test_in_the_scaled_mode_a_worker_process_runs_it_and_sends_the_webhook(
+    queue_db: str, upstream, workers: Workers, allow_private, tmp_path
+) -> None:
+    """`AI_REGISTRY_QUEUE=procrastinate` on PostgreSQL: the API defers a job, a `python -m ai_registry
+    worker` subprocess executes the run and delivers its webhook, once and signed."""
+    session_token("member", "mo@example.org")
+    with session_scope() as session:
+        owner = get_user_by_email(session=session, email="mo@example.org")
+        _row, key = create_key_for(session=session, owner=owner, name="hooks")
+        owner_id = owner.id
+    headers = {"Authorization": f"Bearer {key}"}
+    with Receiver() as receiver, TestClient(build_backend(), base_url="http://testserver") as client:
+        run = client.post("/api/runs", json={**CHAT, "webhook": receiver.url}, headers=headers)
+        assert run.status_code == 201, run.text
+        run_id = run.json()["id"]
+        assert run.json()["status"] == "queued"
+        assert client.get(f"/api/runs/{run_id}", headers=headers).json()["status"] == "queued"  # no worker yet
+        workers.start()
+        wait_for(lambda: stored(run_id).webhook_state == "delivered", limit_s=90)
+        time.sleep(0.5)
+        assert len(receiver.calls) == 1
+        sent, body, _at = receiver.calls[0]
+        assert client.get(f"/api/runs/{run_id}", headers=headers).json()["status"] == "succeeded"
+    assert webhooks.verify_signature(webhooks.webhook_secret(owner_id), sent["webhook-signature"], body)
+    assert json.loads(body)["status"] == "succeeded"
