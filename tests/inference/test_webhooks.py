@@ -189,7 +189,7 @@ def test_delivery_checks_the_address_again(member_key) -> None:
 
 
 def test_in_the_scaled_mode_a_worker_process_runs_it_and_sends_the_webhook(
-    queue_db: str, upstream, workers: Workers, allow_private, tmp_path
+    queue_db: str, upstream, workers: Workers, allow_private, tmp_path  # noqa: F811  (the fixtures imported above)
 ) -> None:
     """`AI_REGISTRY_QUEUE=procrastinate` on PostgreSQL: the API defers a job, a `python -m ai_registry
     worker` subprocess executes the run and delivers its webhook, once and signed."""
