@@ -49,3 +49,23 @@ def test_copied_runs_api_snippet_with_a_key_made_for_it_saves_the_video(page, ap
     (video,) = list(tmp_path.glob("*.mp4"))
     assert video.read_bytes()[4:8] == b"ftyp"
     assert page.js_errors == []
+
+
+def test_the_api_tab_controls_pass_axe_and_a_viewer_gets_no_key_button(page, browser, app_server):
+    from tests.e2e.test_accessibility import axe_violations
+
+    open_api_tab(page, "text-to-video")
+    page.get_by_test_id("call-mode-runs").click()
+    expect(page.get_by_test_id("call-mode-runs")).to_have_attribute("aria-checked", "true")
+    violations = axe_violations(page)
+    assert violations == [], violations
+    context = app_server.signed_in_context(browser, "viewer", viewport={"width": 375, "height": 812})
+    try:
+        viewer = context.new_page()
+        open_api_tab(viewer, "text-to-video")
+        expect(viewer.get_by_test_id("code-block")).to_contain_text("YOUR_KEY_FROM_DEVELOPER_SETTINGS")
+        expect(viewer.get_by_test_id("create-snippet-key")).to_have_count(0)
+        overflow = viewer.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the API tab overflows by {overflow}px on a phone"
+    finally:
+        context.close()
