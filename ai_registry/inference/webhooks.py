@@ -19,12 +19,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -223,6 +224,42 @@ async def deliver(
     log.warning("webhook of run %s to %s failed: %s", run_id, url, message)
     await asyncio.to_thread(_settle, run_id, "failed", message)
     return "failed"
+
+
+ABANDONED_AFTER_S = 60.0
+ABANDONED_REASON = "The server stopped before this run started; start it again."
+
+
+def _end_abandoned() -> list[str]:
+    from datetime import UTC, datetime, timedelta
+
+    from ai_registry.store.run_pages import end_abandoned
+
+    before = datetime.now(UTC) - timedelta(seconds=ABANDONED_AFTER_S)
+    with session_scope() as session:
+        return end_abandoned(session=session, before=before, reason=ABANDONED_REASON)
+
+
+@contextlib.asynccontextmanager
+async def abandoned_api_runs_on_start() -> AsyncIterator[None]:
+    """A lifespan task (embedded mode): runs-API runs that a stopped process had accepted but not
+    started are marked interrupted, and their webhooks sent, instead of staying `queued` for ever.
+    In the scaled mode their jobs wait in the queue, so nothing is done."""
+    from ai_registry.inference.jobs import queued
+
+    tasks: list[asyncio.Task] = []
+    if not queued():
+        try:
+            ended = await asyncio.to_thread(_end_abandoned)
+        except Exception:
+            log.exception("could not check for runs-API runs left queued by a stopped process")
+        else:
+            if ended:
+                log.warning("marked %d queued API run(s) interrupted: %s", len(ended), ", ".join(ended))
+            tasks = [asyncio.create_task(deliver(run_id)) for run_id in ended]
+    yield
+    for task in tasks:
+        task.cancel()
 
 
 async def execute_and_notify(run_id: str) -> None:

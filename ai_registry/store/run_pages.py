@@ -47,6 +47,18 @@ def cancel_unstarted(*, session: Session, run_id: str) -> bool:
     return result.rowcount == 1
 
 
+def end_abandoned(*, session: Session, before: datetime, reason: str) -> list[str]:
+    """Mark `interrupted` the API runs still waiting for a worker that were asked for before `before`
+    (the embedded mode starts each at once, so such a run's process is gone); their ids."""
+    rows = session.exec(
+        select(Run).where(Run.status == "running", Run.worker.is_(None), Run.source == "api", Run.created_at < before)
+    ).all()
+    for row in rows:
+        row.status, row.error = "interrupted", reason
+        session.add(row)
+    return [row.id for row in rows]
+
+
 def encode_cursor(run: Run) -> str:
     """An opaque cursor after `run` (newest-first order)."""
     text = f"{run.created_at.isoformat()}|{run.id}"

@@ -213,3 +213,28 @@ def test_in_the_scaled_mode_a_worker_process_runs_it_and_sends_the_webhook(
         assert client.get(f"/api/runs/{run_id}", headers=headers).json()["status"] == "succeeded"
     assert webhooks.verify_signature(webhooks.webhook_secret(owner_id), sent["webhook-signature"], body)
     assert json.loads(body)["status"] == "succeeded"
+
+
+def test_queued_api_runs_of_a_stopped_process_are_ended_and_notified_on_start(member_key, allow_private) -> None:
+    """Embedded mode: a run accepted but never started (its process died) is not left `queued`."""
+    from datetime import timedelta
+
+    owner_id, _key = member_key
+    with Receiver() as receiver:
+        with session_scope() as session:
+            for run_id in ("old", "new"):
+                create_api_run(session=session, run_id=run_id, model_slug="gpt-4", inputs={}, owner_id=owner_id,
+                               key_id=1, origin="http://testserver", webhook_url=receiver.url)  # fmt: skip
+            session.get(Run, "old").created_at -= timedelta(minutes=5)
+
+        async def start_and_stop() -> None:
+            async with webhooks.abandoned_api_runs_on_start():
+                for _ in range(100):
+                    if stored("old").webhook_state == "delivered":
+                        break
+                    await asyncio.sleep(0.05)
+
+        asyncio.run(start_and_stop())
+        assert stored("old").status == "interrupted" and stored("old").error == webhooks.ABANDONED_REASON
+        assert stored("new").status == "running"  # just asked for: another process may be starting it
+        assert len(receiver.calls) == 1 and json.loads(receiver.calls[0][1])["status"] == "interrupted"
