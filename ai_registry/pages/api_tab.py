@@ -39,6 +39,21 @@ def call_mode_picker() -> rx.Component:
     )
 
 
+def runs_hint() -> rx.Component:
+    """A long-running model: say that the runs-API form need not hold a connection open that long."""
+    return rx.cond(
+        DetailState.long_running & (DetailState.call_mode != "runs"),
+        rx.el.p(
+            "A run of this model takes ",
+            DetailState.run_minutes,
+            ". “Runs API (start, then poll)” shows code that starts the run and asks for it until it is "
+            "done, instead of holding one request open.",
+            data_testid="runs-hint",
+            class_name="text-sm text-slate-700",
+        ),
+    )
+
+
 def snippet_key_controls() -> rx.Component:
     """Members make a key straight into the snippet; the new key is shown (in the snippet) only now."""
     may_make = (AuthState.role == "member") | (AuthState.role == "admin")
@@ -57,7 +72,7 @@ def snippet_key_controls() -> rx.Component:
         type="button",
         on_click=DetailState.create_snippet_key,
         data_testid="create-snippet-key",
-        class_name="inline-flex items-center gap-2 rounded-md border border-indigo-700 px-3 py-1.5 text-sm "
+        class_name="inline-flex items-center gap-2 self-start rounded-md border border-indigo-700 px-3 py-1.5 text-sm "
         f"font-medium text-indigo-800 hover:bg-indigo-50 {FOCUS}",
     )
     return rx.cond(

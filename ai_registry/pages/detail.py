@@ -12,7 +12,7 @@ from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.pages.account import account
-from ai_registry.pages.api_tab import call_mode_picker, snippet_key_controls
+from ai_registry.pages.api_tab import call_mode_picker, runs_hint, snippet_key_controls
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -196,6 +196,7 @@ def api_panel() -> rx.Component:
                 ),
                 class_name="flex flex-wrap items-center justify-between gap-3",
             ),
+            runs_hint(),
             snippet_key_controls(),
             rx.el.div(
                 # The highlighted <pre> inside is the region that scrolls (see codegen/highlight.py).

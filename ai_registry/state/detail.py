@@ -26,6 +26,7 @@ from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
 from ai_registry.identity.errors import IdentityError
 from ai_registry.identity.keys import create_key_for
 from ai_registry.inference.transport import is_local
+from ai_registry.kinds import kind_for
 from ai_registry.settings import get_settings
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
@@ -120,6 +121,7 @@ class DetailState(rx.State):
     copied: bool = False
     call_mode: str = "registry"
     long_running: bool = False
+    run_minutes: str = ""  # how long a run of a long-running model takes, in words ("about 2 minutes")
     upstream_model: bool = False  # runs upstream, so the direct-to-AINative form applies
     # The key "Create a key for this snippet" made: its only plain copy, dropped with the model.
     snippet_key: str = ""
@@ -183,6 +185,8 @@ class DetailState(rx.State):
         self.parameters = [parameter_view(p) for p in model.parameters]
         self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
         self.long_running = is_long_running(model)
+        minutes = round(kind_for(model).expected_run_seconds(model) / 60)
+        self.run_minutes = f"about {minutes} minute{'s' if minutes != 1 else ''}" if self.long_running else ""
         self.upstream_model = not is_local(model)
 
     @rx.event

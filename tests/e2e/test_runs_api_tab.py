@@ -55,7 +55,9 @@ def test_the_api_tab_controls_pass_axe_and_a_viewer_gets_no_key_button(page, bro
     from tests.e2e.test_accessibility import axe_violations
 
     open_api_tab(page, "text-to-video")
+    expect(page.get_by_test_id("runs-hint")).to_contain_text("A run of this model takes about 2 minutes")
     page.get_by_test_id("call-mode-runs").click()
+    expect(page.get_by_test_id("runs-hint")).to_have_count(0)
     expect(page.get_by_test_id("call-mode-runs")).to_have_attribute("aria-checked", "true")
     violations = axe_violations(page)
     assert violations == [], violations

@@ -70,7 +70,7 @@ async def test_the_direct_form_goes_to_ainative_with_ones_own_key() -> None:
 
 async def test_long_running_models_offer_the_runs_api_form() -> None:
     state = await detail("text-to-video")
-    assert state.long_running
+    assert state.long_running and state.run_minutes == "about 2 minutes"
     state.set_call_mode("runs")
     assert state.call_mode == "runs"
     state.set_code_format("python")
