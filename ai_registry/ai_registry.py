@@ -15,6 +15,7 @@ from ai_registry.components.model_card import THUMBNAIL_FALLBACK_SCRIPT
 from ai_registry.first_paint import serve_pages_without_preloads
 from ai_registry.identity.first_admin import startup_hint
 from ai_registry.inference.interrupted import interrupted_runs_on_start
+from ai_registry.inference.webhooks import abandoned_api_runs_on_start
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
@@ -50,6 +51,8 @@ app = rx.App(
 )
 # Runs in flight when a previous server process died are marked interrupted before serving.
 app.register_lifespan_task(interrupted_runs_on_start)
+# Runs-API runs a stopped process accepted but never started are ended too (inference/webhooks.py).
+app.register_lifespan_task(abandoned_api_runs_on_start)
 
 
 def _socket_instance_id() -> str | None:

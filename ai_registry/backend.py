@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from ai_registry.api import build_registry_router
 from ai_registry.api.auth_routes import build_auth_router
 from ai_registry.api.media_route import build_media_router
+from ai_registry.api.runs_api import build_runs_router
 from ai_registry.api.share_page import build_share_router
 from ai_registry.api.sso_routes import build_sso_router
 from ai_registry.settings import get_settings
@@ -34,6 +35,7 @@ def build_backend() -> FastAPIOffline:
     app.include_router(build_sso_router())
     app.include_router(build_share_router())
     app.include_router(build_registry_router())
+    app.include_router(build_runs_router())
 
     try:
         from ai_registry.local.api import build_local_router

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     queue: Literal["inline", "procrastinate"] = "inline"
     # Runs one job worker executes at once.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # Webhooks of the runs API (`inference/webhooks.py`): tries per delivery, the first wait between
+    # tries (doubled each time), each try's time limit, and whether a webhook may point at a private or
+    # loopback address (off: refused when the run is asked for and again when it is delivered).
+    webhook_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_s: float = Field(default=2.0, ge=0.0, le=600.0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
+    webhook_allow_private: bool = False
 
     @field_validator("signup_domains", "sso_domains", mode="before")
     @classmethod

@@ -1,9 +1,10 @@
 """Which key a snippet needs and where a person gets it: the comment at the top of every snippet and
 the one line the API tab shows above it.
 
-Two kinds of keys exist until one gateway serves every model: an AINative key for models that run
-upstream (this server reads its own from `AINATIVE_API_KEY`), and keys this server mints in
-Developer settings, which open only its local engine and `/api/models`.
+By default every snippet calls this registry (its public URL) with a key of this registry, made in
+Developer settings or with the API tab's "Create a key for this snippet": the registry serves every
+model's routes and forwards upstream calls with its own AINative key. The API tab's "Direct to
+AINative" form calls the upstream itself with the person's own AINative key (`AINATIVE_API_KEY`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from ai_registry.kinds import RequestSpec
 
 DEVELOPER_SETTINGS_PATH = "/dashboard/developer-settings"
 UPSTREAM_ENV_VAR = "AINATIVE_API_KEY"
+# What a snippet holds until the person puts a key in: the placeholder names where the key comes from.
+API_KEY_PLACEHOLDER = "YOUR_API_KEY"  # the direct form's: the person's own AINative key
+REGISTRY_KEY_PLACEHOLDER = "YOUR_KEY_FROM_DEVELOPER_SETTINGS"  # the default: a key of this registry
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class KeySource:
     not_this: str  # the other kind of key, which does not work here
 
     other: str = ""  # the API tab's short word on the key that does not work
+    placeholder: str = API_KEY_PLACEHOLDER  # what the snippet holds until a key is put in
 
     @property
     def sentence(self) -> str:
@@ -38,7 +43,7 @@ class KeySource:
     def comment_lines(self, *, inserted: bool = False) -> list[str]:
         """What the snippet's comment says about its key (without the comment marker)."""
         env = f" (the value of {self.env_var})" if self.env_var else ""
-        which = "The key in this snippet" if inserted else "YOUR_API_KEY"
+        which = "The key in this snippet" if inserted else self.placeholder
         return [f"{which}: {self.what}{env}, {self.where}.", self.not_this]
 
 
@@ -53,17 +58,27 @@ UPSTREAM_KEY = KeySource(
 )
 
 
-def local_key(origin: str) -> KeySource:
-    """The key for this server's local engine at `origin` (e.g. "http://localhost:3000")."""
+def registry_key(origin: str) -> KeySource:
+    """A key of this registry at `origin` (e.g. "https://models.example.com"), the default for every snippet."""
+    settings = f"{origin.rstrip('/')}{DEVELOPER_SETTINGS_PATH}"
     return KeySource(
-        what="an API key of this server",
+        what="an API key of this registry",
         env_var="",
-        where=f"from Developer settings, Create an API Key ({origin.rstrip('/')}{DEVELOPER_SETTINGS_PATH})",
+        where=(
+            f"from Developer settings, Create an API Key ({settings}), or the API tab's Create a key for this snippet"
+        ),
         link=f"{DEVELOPER_SETTINGS_PATH}#api-keys-section",
         link_label="Create one in Developer settings",
-        not_this=f"An AINative key ({UPSTREAM_ENV_VAR}) does not work here.",
+        not_this=(
+            f"An AINative key ({UPSTREAM_ENV_VAR}) does not work here; the API tab's Direct to AINative form takes one."
+        ),
         other=f"an AINative key ({UPSTREAM_ENV_VAR}) does not",
+        placeholder=REGISTRY_KEY_PLACEHOLDER,
     )
+
+
+# The local engine's routes are the registry's own: the same key opens them.
+local_key = registry_key
 
 
 def file_comment_lines(spec: RequestSpec) -> list[str]:

@@ -2,7 +2,8 @@
 
 Every snippet is printed from `build_request`, the same request a playground run sends, so the
 endpoint, method, headers and body (every parameter, with example or the person's values) are the
-real ones. The API key stays the `YOUR_API_KEY` placeholder unless the caller passes one.
+real ones. The API key stays the key source's placeholder (`YOUR_KEY_FROM_DEVELOPER_SETTINGS` for this
+registry, `YOUR_API_KEY` for the direct AINative form) unless the caller passes one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from urllib.parse import urlsplit
 
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.codegen.js_helpers import JS_DATA_URI, JS_LOAD, JS_SAVE, JS_WRITE
-from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, comment_block
+from ai_registry.codegen.key_source import (
+    API_KEY_PLACEHOLDER,
+    REGISTRY_KEY_PLACEHOLDER,
+    UPSTREAM_KEY,
+    KeySource,
+    comment_block,
+)
 from ai_registry.codegen.python_parts import py_inline_uploads, py_literal, py_multipart_call
 from ai_registry.kinds import Kind, OutputKind, RequestSpec, build_request, kind_for
 
@@ -27,7 +34,6 @@ FORMAT_LABELS: dict[str, str] = {
     "javascript": "JavaScript",
 }
 DEFAULT_BASE_URL = "https://api.ainative.studio"
-API_KEY_PLACEHOLDER = "YOUR_API_KEY"
 MULTIPART_BOUNDARY = "----AIRegistryFormBoundary7MA4YWxkTrZu0gW"
 # Where the raw HTTP snippet shows a file's bytes; a tool that sends it swaps the real bytes in.
 FILE_CONTENTS_PLACEHOLDER = "<contents of {filename}>"
@@ -47,8 +53,8 @@ def shell_quote(text: str) -> str:
     return text if _SHELL_SAFE.fullmatch(text) else _single_quote(text)
 
 
-def _authorization(api_key: str | None) -> str:
-    key = (api_key or "").strip() or API_KEY_PLACEHOLDER
+def _authorization(api_key: str | None, placeholder: str = API_KEY_PLACEHOLDER) -> str:
+    key = (api_key or "").strip() or placeholder
     if not key.isprintable():
         raise ValueError("An API key must be a single line of printable characters.")
     return f"Bearer {key}"
@@ -111,7 +117,7 @@ def curl_snippet(
         options.append("-H " + _single_quote(f"Content-Type: {spec.content_type}"))
     if spec.accept:
         options.append("-H " + _single_quote(f"Accept: {spec.accept}"))
-    options.append("-H " + _single_quote(f"Authorization: {_authorization(api_key)}"))
+    options.append("-H " + _single_quote(f"Authorization: {_authorization(api_key, key_source.placeholder)}"))
     if spec.json is not None:
         # Continuation lines are indented under `-d`; JSON strings never span lines, so this is safe.
         body = _json_text(spec.json).replace("\n", "\n  ")
@@ -158,7 +164,6 @@ def http_snippet(
     with `<contents of NAME>` where the file's bytes go. Raw HTTP has no comments: the API tab says
     which key it needs (`key_source`) above it.
     """
-    del key_source
     spec, url = _prepare(model, values, base_url, prefix)
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -172,7 +177,7 @@ def http_snippet(
         head.append(f"Content-Type: multipart/form-data; boundary={MULTIPART_BOUNDARY}")
     if spec.accept:
         head.append(f"Accept: {spec.accept}")
-    head.append(f"Authorization: {_authorization(api_key)}")
+    head.append(f"Authorization: {_authorization(api_key, key_source.placeholder)}")
     if spec.json is not None and body is not None:
         head.append(f"Content-Length: {len(body.encode('utf-8'))}")
     return "\n".join(head) + "\n\n" + (body or "")
@@ -181,14 +186,14 @@ def http_snippet(
 # --- Python -------------------------------------------------------------------------------------
 
 
-def _script_headers(spec: RequestSpec, api_key: str | None) -> dict[str, str]:
+def _script_headers(spec: RequestSpec, api_key: str | None, placeholder: str) -> dict[str, str]:
     """Headers a Python or JavaScript snippet sets itself (their HTTP libraries add multipart's)."""
     headers: dict[str, str] = {}
     if spec.json is not None:
         headers["Content-Type"] = "application/json"
     if spec.accept:
         headers["Accept"] = spec.accept
-    headers["Authorization"] = _authorization(api_key)
+    headers["Authorization"] = _authorization(api_key, placeholder)
     return headers
 
 
@@ -203,7 +208,7 @@ def python_snippet(
 ) -> str:
     """A runnable httpx script: chat streams with `client.stream`, media is saved to a file."""
     spec, url = _prepare(model, values, base_url, prefix)
-    headers = _script_headers(spec, api_key)
+    headers = _script_headers(spec, api_key, key_source.placeholder)
     kind = kind_for(model)
     handling = _python_lines(kind, spec)
     uploads_inline = any(part.json_path for part in spec.files)
@@ -262,7 +267,7 @@ def javascript_snippet(
 ) -> str:
     """A fetch script that runs in Node 20 and in browsers; multipart uploads use FormData."""
     spec, url = _prepare(model, values, base_url, prefix)
-    headers = _script_headers(spec, api_key)
+    headers = _script_headers(spec, api_key, key_source.placeholder)
 
     top = [*comment_block(key_source, spec, "//", api_key=api_key), ""]
     top.append(f"const url = {json.dumps(url, ensure_ascii=False)};")
@@ -349,6 +354,7 @@ def snippet(fmt: str, model: UnifiedAIModel, values: Mapping[str, Any] | None = 
 
 __all__ = [
     "API_KEY_PLACEHOLDER",
+    "REGISTRY_KEY_PLACEHOLDER",
     "DEFAULT_BASE_URL",
     "FILE_CONTENTS_PLACEHOLDER",
     "FORMATS",

@@ -76,9 +76,10 @@ def build_app() -> procrastinate.App:
     # tried again; once running, `execute_run` stores every outcome itself.
     @app.task(name=TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=10, wait=3))
     async def execute(run_id: str) -> None:
-        from ai_registry.inference.job_worker import execute_run
+        # The run, then its webhook when the runs API asked for one (`inference/webhooks.py`).
+        from ai_registry.inference.webhooks import execute_and_notify
 
-        await execute_run(run_id)
+        await execute_and_notify(run_id)
 
     return app
 

@@ -12,6 +12,7 @@ from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.pages.account import account
+from ai_registry.pages.api_tab import call_mode_picker, runs_hint, snippet_key_controls
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -186,6 +187,7 @@ def api_panel() -> rx.Component:
                 class_name="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-800",
             ),
             rx.el.div(
+                call_mode_picker(),
                 rx.el.div(
                     *[format_button(o) for o in FORMAT_OPTIONS],
                     role="radiogroup",
@@ -194,6 +196,8 @@ def api_panel() -> rx.Component:
                 ),
                 class_name="flex flex-wrap items-center justify-between gap-3",
             ),
+            runs_hint(),
+            snippet_key_controls(),
             rx.el.div(
                 # The highlighted <pre> inside is the region that scrolls (see codegen/highlight.py).
                 rx.html(DetailState.code_html, data_testid="code-block", class_name="snippet max-w-full"),

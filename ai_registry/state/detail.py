@@ -1,4 +1,11 @@
-"""A model's page: which model, which tab, and the API tab's snippet."""
+"""A model's page: which model, which tab, and the API tab's snippet.
+
+The API tab's snippet calls this registry by default (its public URL, `AI_REGISTRY_PUBLIC_URL`, else
+the address the page was opened at) with a key of this registry: the one "Create a key for this
+snippet" just made, else a placeholder naming Developer settings. `call_mode` switches it to the
+runs-API form (long-running models: start a run, then poll it) or to the direct-to-AINative form
+(the upstream's own URL and the person's own AINative key).
+"""
 
 from __future__ import annotations
 
@@ -13,16 +20,27 @@ from ai_registry.catalog.pricing import price_label, price_table, pricing_note
 from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
-from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, local_key
+from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, registry_key
+from ai_registry.codegen.runs_snippets import is_long_running, runs_snippet
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
+from ai_registry.identity.errors import IdentityError
+from ai_registry.identity.keys import create_key_for
 from ai_registry.inference.transport import is_local
+from ai_registry.kinds import kind_for
 from ai_registry.settings import get_settings
-from ai_registry.state.auth import requires
+from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
+from ai_registry.store.db import session_scope
+from ai_registry.store.users import get_user
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
+# How the snippet calls the model: through this registry (the default), through the runs API (start
+# a run, then poll it: long-running models), or straight to the upstream with one's own AINative key.
+CALL_MODES = ("registry", "runs", "direct")
+CALL_MODE_LABELS = {"registry": "This registry", "runs": "Runs API (start, then poll)", "direct": "Direct to AINative"}
 # What the API tab's snippet depends on (it reads the catalog through helpers Reflex cannot trace).
-SNIPPET_DEPS = ["code_format", "model_slug", "values_version"]
+SNIPPET_DEPS = ["code_format", "model_slug", "values_version", "call_mode", "snippet_key"]
+KEY_DEPS = ["model_slug", "call_mode"]
 
 
 @dataclasses.dataclass
@@ -101,6 +119,14 @@ class DetailState(rx.State):
 
     code_format: str = "curl"
     copied: bool = False
+    call_mode: str = "registry"
+    long_running: bool = False
+    run_minutes: str = ""  # how long a run of a long-running model takes, in words ("about 2 minutes")
+    upstream_model: bool = False  # runs upstream, so the direct-to-AINative form applies
+    # The key "Create a key for this snippet" made: its only plain copy, dropped with the model.
+    snippet_key: str = ""
+    snippet_key_name: str = ""
+    snippet_key_error: str = ""
     _values: dict[str, object] = {}
     values_version: int = 0  # bumped when the playground's values change, so the snippet follows
 
@@ -126,6 +152,7 @@ class DetailState(rx.State):
             return
         self.model_slug = slug
         self.copied = False
+        self.call_mode, self.snippet_key, self.snippet_key_name, self.snippet_key_error = "registry", "", "", ""
         model = self._model()
         self.found = model is not None
         if model is None:
@@ -157,6 +184,10 @@ class DetailState(rx.State):
         self.facts = [[k, v] for k, v in model.facts.items()]
         self.parameters = [parameter_view(p) for p in model.parameters]
         self.readme_html = render_markdown(model.readme or f"# {model.name}\n\n{model.description}")
+        self.long_running = is_long_running(model)
+        minutes = round(kind_for(model).expected_run_seconds(model) / 60)
+        self.run_minutes = f"about {minutes} minute{'s' if minutes != 1 else ''}" if self.long_running else ""
+        self.upstream_model = not is_local(model)
 
     @rx.event
     @requires("viewer")
@@ -174,23 +205,54 @@ class DetailState(rx.State):
             self.code_format = fmt
             self.copied = False
 
+    @rx.event
+    @requires("viewer")
+    def set_call_mode(self, mode: str):
+        """Through this registry, the runs API (long-running models only) or straight to AINative."""
+        allowed = {"registry": True, "runs": self.long_running, "direct": self.upstream_model}
+        if allowed.get(mode, False):
+            self.call_mode = mode
+            self.copied = False
+
+    @rx.event
+    @requires("member")
+    def create_snippet_key(self):
+        """A new key of the signed-in person, put into the snippet (and listed in Developer settings)."""
+        self.snippet_key_error = ""
+        name = f"Snippet: {self.name or self.model_slug}"[:100]
+        try:
+            with session_scope() as session:
+                owner = get_user(session=session, user_id=current_actor().id)
+                row, raw = create_key_for(session=session, owner=owner, actor=owner, name=name)
+                self.snippet_key_name = row.name
+        except (IdentityError, ValueError) as exc:
+            self.snippet_key_error = str(exc)
+            return
+        self.snippet_key = raw
+        if self.call_mode == "direct":
+            self.call_mode = "registry"
+        self.copied = False
+
     def _origin(self) -> str:
         return self.router.url.origin or "http://localhost:3000"
 
-    def _key_source(self) -> KeySource:
-        model = self._model()
-        return local_key(self._origin()) if model is not None and is_local(model) else UPSTREAM_KEY
+    def _registry_url(self) -> str:
+        """This registry's public base URL: the setting, else the address the page was opened at."""
+        return (get_settings().public_url or self._origin()).rstrip("/")
 
-    @rx.var(deps=["model_slug"], auto_deps=False)
+    def _key_source(self) -> KeySource:
+        return UPSTREAM_KEY if self.call_mode == "direct" else registry_key(self._registry_url())
+
+    @rx.var(deps=KEY_DEPS, auto_deps=False)
     def key_sentence(self) -> str:
         """The API tab's one line: which key the snippet needs and where it comes from."""
         return self._key_source().sentence if self.model_slug else ""
 
-    @rx.var(deps=["model_slug"], auto_deps=False)
+    @rx.var(deps=KEY_DEPS, auto_deps=False)
     def key_link(self) -> str:
         return self._key_source().link
 
-    @rx.var(deps=["model_slug"], auto_deps=False)
+    @rx.var(deps=KEY_DEPS, auto_deps=False)
     def key_link_label(self) -> str:
         return self._key_source().link_label
 
@@ -198,15 +260,21 @@ class DetailState(rx.State):
         model = self._model()
         if model is None:
             return ""
-        # The upstream key is write-only: a snippet only ever holds the placeholder for the caller's own key.
-        base_url = self._origin() if is_local(model) else get_settings().public_api_base
+        # The upstream key is write-only: a snippet holds the person's own key of this registry (just
+        # made here) or a placeholder, never the registry's AINative key.
+        key = self.snippet_key or None
+        if self.call_mode == "runs" and self.long_running:
+            base = self._registry_url()
+            return runs_snippet(self.code_format, model, self._values, base_url=base, api_key=key,
+                                key_source=registry_key(base))  # fmt: skip
+        direct = self.call_mode == "direct"
         return snippet(
             self.code_format,
             model,
             self._values,
-            base_url=base_url,
+            base_url=get_settings().public_api_base if direct else self._registry_url(),
             prefix="/v1",
-            api_key=None,
+            api_key=None if direct else key,
             key_source=self._key_source(),
         )
 

@@ -98,6 +98,15 @@ class Run(SQLModel, table=True):
     # and whether someone pressed Stop (the job worker polls it).
     output_text: str | None = None
     cancel_requested: bool = False
+    # The runs API (`api/runs_api.py`, migration 0010): "api" for a run started there (None: the
+    # playground), the key that started it, the base URL it was asked at (for absolute links), and
+    # its webhook: the URL, pending | delivering | delivered | failed, and why the last try failed.
+    source: str | None = Field(default=None, max_length=20)
+    key_id: int | None = None
+    origin: str | None = Field(default=None, max_length=300)
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_state: str | None = Field(default=None, max_length=20)
+    webhook_error: str | None = None
 
 
 class RateSend(SQLModel, table=True):

@@ -159,3 +159,28 @@ def test_a_key_acts_with_its_owners_role(client) -> None:
     with session_scope() as session:
         change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="member")
     assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
+
+
+# The runs API (`api/runs_api.py`): a personal key like every /api/ route, and its owner must be
+# allowed to run models: a viewer's key (or one from before accounts) is refused with 403, not 401.
+RUNS_API = {
+    ("/api/runs", "POST"), ("/api/runs", "GET"), ("/api/runs/{run_id}", "GET"),
+    ("/api/runs/{run_id}/cancel", "POST"), ("/api/webhook-secret", "GET"),
+}  # fmt: skip
+
+
+def test_the_runs_api_refuses_viewer_and_ownerless_keys(client) -> None:
+    from ai_registry.identity.accounts import change_role
+    from ai_registry.store.api_keys import create_api_key
+
+    assert RUNS_API <= set(ROUTES)
+    assert {(p, m) for p, m in ROUTES if p.startswith(("/api/runs", "/api/webhook"))} == RUNS_API
+    with session_scope() as session:
+        owner = create_user(session=session, email="vi@example.org", password="correct horse battery", role="member")
+        _row, raw = create_key_for(session=session, owner=owner, name="ci")
+        change_role(session=session, user=owner, role="viewer")
+        _row, ownerless = create_api_key(session=session, name="old")
+    for path, method in sorted(RUNS_API):
+        for key in (raw, ownerless):
+            answer = client.request(method, concrete(path), json={}, headers={"X-API-Key": key})
+            assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"

@@ -310,20 +310,26 @@ def test_highlight_keeps_the_exact_text(fmt: str) -> None:
 
 
 def test_every_snippet_says_where_its_key_comes_from() -> None:
+    """Through the registry (the default, every model): a key of this registry, and the placeholder
+    itself names Developer settings; the direct form: the person's own AINative key."""
     from ai_registry.catalog.builtin import load_builtin_catalog
-    from ai_registry.codegen.key_source import UPSTREAM_KEY, local_key
+    from ai_registry.codegen.key_source import REGISTRY_KEY_PLACEHOLDER, UPSTREAM_KEY, registry_key
     from ai_registry.local.catalog import local_models
 
     origin = "http://registry.example:3000"
-    cases = [(m, UPSTREAM_KEY, "AINATIVE_API_KEY") for m in load_builtin_catalog()]
-    cases += [(m, local_key(origin), f"{origin}/dashboard/developer-settings") for m in local_models()]
+    every = [*load_builtin_catalog(), *local_models()]
+    cases = [(m, registry_key(origin), f"{origin}/dashboard/developer-settings") for m in every]
+    cases += [(m, UPSTREAM_KEY, "AINATIVE_API_KEY") for m in load_builtin_catalog()]
     for model, source, named in cases:
         for fmt, marker in (("curl", "# "), ("python", "# "), ("javascript", "// ")):
             code = snippet(fmt, model, key_source=source)
             head = code.split("\n")[:2]
-            assert head[0].startswith(f"{marker}YOUR_API_KEY: ") and named in head[0], (model.slug, fmt, head)
+            assert head[0].startswith(f"{marker}{source.placeholder}: ") and named in head[0], (model.slug, fmt, head)
             assert "do not work here" in head[1] or "does not work here" in head[1]
-    assert "AINATIVE_API_KEY" in local_key(origin).sentence and "Developer settings" in UPSTREAM_KEY.sentence
+            assert f"Bearer {source.placeholder}" in code
+        assert f"Bearer {source.placeholder}" in snippet("http", model, key_source=source)
+    assert REGISTRY_KEY_PLACEHOLDER == "YOUR_KEY_FROM_DEVELOPER_SETTINGS"
+    assert "AINATIVE_API_KEY" in registry_key(origin).sentence and "Developer settings" in UPSTREAM_KEY.sentence
 
 
 def test_a_pasted_key_is_not_called_your_api_key() -> None:

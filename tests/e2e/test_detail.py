@@ -86,19 +86,20 @@ def test_back_link_keeps_the_gallery_filters(page):
     expect(page.get_by_test_id("result-count")).to_have_text("5 models")
 
 
-def test_api_tab_formats_and_copy(page):
+def test_api_tab_formats_and_copy(page, app_server):
     open_model(page, "alibaba-wan-22-i2v-720p", "?tab=api")
     code = page.get_by_test_id("code-block")
-    expect(code).to_contain_text("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
-    expect(code).to_contain_text("Authorization: Bearer YOUR_API_KEY")
+    # Issue 13: the snippet calls this registry with a key of this registry by default.
+    expect(code).to_contain_text(f"curl -X POST {app_server.url}/v1/wan-2-2-i2v-720/run")
+    expect(code).to_contain_text("Authorization: Bearer YOUR_KEY_FROM_DEVELOPER_SETTINGS")
     expect(code).to_contain_text('"num_inference_steps": 40')
     clipboard = copy_and_read(page, page.get_by_test_id("copy-code"))
     expect(page.get_by_test_id("copy-code")).to_have_text("Copied")
     assert clipboard == code.inner_text().strip("\n") or clipboard.strip() == code.inner_text().strip()
     # Issue 10: comment lines saying where the key comes from come first, then the command.
-    assert clipboard.startswith("# YOUR_API_KEY: an AINative API key")
+    assert clipboard.startswith("# YOUR_KEY_FROM_DEVELOPER_SETTINGS: an API key of this registry")
     command = clipboard[clipboard.index("\ncurl ") + 1 :]
-    assert command.startswith("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
+    assert command.startswith(f"curl -X POST {app_server.url}/v1/wan-2-2-i2v-720/run")
 
     page.get_by_test_id("format-http").click()
     expect(code).to_contain_text("POST /v1/wan-2-2-i2v-720/run HTTP/1.1")
@@ -107,6 +108,17 @@ def test_api_tab_formats_and_copy(page):
     expect(code).to_contain_text("import httpx")
     page.get_by_test_id("format-javascript").click()
     expect(code).to_contain_text("fetch(")
+    # The direct form: the upstream's own URL and one's own AINative key.
+    page.get_by_test_id("call-mode-direct").click()
+    expect(page.get_by_test_id("call-mode-direct")).to_have_attribute("aria-checked", "true")
+    page.get_by_test_id("format-curl").click()
+    expect(code).to_contain_text("curl -X POST https://api.ainative.studio/v1/wan-2-2-i2v-720/run")
+    expect(code).to_contain_text("Authorization: Bearer YOUR_API_KEY")
+    expect(page.get_by_test_id("key-line")).to_contain_text("an AINative API key (AINATIVE_API_KEY)")
+    # A video model: the runs API form, start then poll.
+    page.get_by_test_id("call-mode-runs").click()
+    expect(code).to_contain_text("/api/runs")
+    expect(code).to_contain_text("for _ in $(seq 450)")
     screenshot(page, "detail-api-desktop")
 
 
@@ -122,6 +134,8 @@ def test_snippets_never_hold_the_upstream_key(page):
     "Insert my API key" or "Reveal key" control exists any more."""
     open_model(page, "qwen-image-edit", "?tab=api")
     code = page.get_by_test_id("code-block")
+    expect(code).to_contain_text("YOUR_KEY_FROM_DEVELOPER_SETTINGS")
+    page.get_by_test_id("call-mode-direct").click()
     expect(code).to_contain_text("YOUR_API_KEY")
     expect(page.get_by_test_id("use-key")).to_have_count(0)
     expect(page.get_by_test_id("reveal-key")).to_have_count(0)

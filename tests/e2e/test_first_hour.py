@@ -48,15 +48,16 @@ def test_copied_local_speech_snippet_writes_a_wav(page, app_server, tmp_path: Pa
     key = create_server_key(page)
     open_model(page, "local-piper-en-us-joe", "?tab=api")
     line = page.get_by_test_id("key-line")
-    expect(line).to_contain_text("an API key of this server")
+    expect(line).to_contain_text("an API key of this registry")
     expect(line.get_by_role("link")).to_have_attribute("href", "/dashboard/developer-settings#api-keys-section")
     code = copy_and_read(page, page.get_by_test_id("copy-code"))
     expect(page.get_by_test_id("copy-code")).to_contain_text("Copied")
-    assert code.startswith("# YOUR_API_KEY: an API key of this server") and "-o speech.wav" in code
+    assert code.startswith("# YOUR_KEY_FROM_DEVELOPER_SETTINGS: an API key of this registry")
+    assert "-o speech.wav" in code
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     done = subprocess.run(
-        ["bash", "-c", code.replace("YOUR_API_KEY", key)], cwd=tmp_path, env=env, capture_output=True, timeout=120,
-        check=False,
+        ["bash", "-c", code.replace("YOUR_KEY_FROM_DEVELOPER_SETTINGS", key)],
+        cwd=tmp_path, env=env, capture_output=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout == b""  # nothing binary on the terminal
@@ -67,8 +68,13 @@ def test_copied_local_speech_snippet_writes_a_wav(page, app_server, tmp_path: Pa
 
 
 def test_upstream_api_tab_names_the_ainative_key(page):
+    """Issue 13: an upstream model's snippet calls this registry by default; the direct form names the
+    AINative key."""
     open_model(page, "gpt-4", "?tab=api")
     line = page.get_by_test_id("key-line")
+    expect(line).to_contain_text("an API key of this registry")
+    expect(page.get_by_test_id("code-block")).to_contain_text("# YOUR_KEY_FROM_DEVELOPER_SETTINGS: an API key")
+    page.get_by_test_id("call-mode-direct").click()
     expect(line).to_contain_text("an AINative API key (AINATIVE_API_KEY)")
     expect(line).to_contain_text("keys from this registry's Developer settings do not work here")
     expect(line.get_by_role("link")).to_have_attribute("href", "/dashboard/developer-settings#upstream-key-section")

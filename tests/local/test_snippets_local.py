@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ai_registry.codegen.key_source import local_key
-from ai_registry.codegen.snippets import API_KEY_PLACEHOLDER, curl_snippet, javascript_snippet, python_snippet
+from ai_registry.codegen.key_source import REGISTRY_KEY_PLACEHOLDER, registry_key
+from ai_registry.codegen.snippets import curl_snippet, javascript_snippet, python_snippet
 from ai_registry.kinds import OutputKind, build_request
 from ai_registry.local.catalog import local_models
 from tests.codegen.test_snippets_run import assert_binary_saved, curl_output_file, provide_files, run_curl
@@ -33,9 +33,9 @@ def _model(endpoint_end: str):
 
 def _copied(generate, model, server_url: str) -> str:
     """The snippet as the API tab shows it for a local model, with the person's key pasted in."""
-    code = generate(model, base_url=server_url, key_source=local_key(server_url))
+    code = generate(model, base_url=server_url, key_source=registry_key(server_url))
     assert "Developer settings" in code  # it says where the key comes from
-    return code.replace(API_KEY_PLACEHOLDER, TEST_KEY)
+    return code.replace(REGISTRY_KEY_PLACEHOLDER, TEST_KEY)
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

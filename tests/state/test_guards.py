@@ -48,6 +48,8 @@ EXPECTED_ROLES = {
     "EmbeddingPlaygroundState.run": "member",
     "BrowseState.on_load": "viewer",
     "DetailState.on_load": "viewer",
+    "DetailState.set_call_mode": "viewer",
+    "DetailState.create_snippet_key": "member",
     "AuthState.load_session": "viewer",
 }
 
