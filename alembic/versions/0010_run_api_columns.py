@@ -1,6 +1,6 @@
 """The runs API: where a run came from (source, key_id, origin) and its webhook (issue 13).
 
-Revision ID: 0010_runsapi
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05 13:50:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0010_runsapi"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
