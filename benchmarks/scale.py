@@ -1,30 +1,33 @@
 """Benchmark of the scaled mode (issue 14), on this machine, over the loopback interface only.
 
-    .venv/bin/python benchmarks/scale.py [--seconds 10] [--concurrency 16]
+    .venv/bin/python benchmarks/scale.py [--seconds 5] [--rounds 3] [--concurrency 16]
 
 Starts a real PostgreSQL and Redis (tests/support/services.py, temporary folders), the loopback
 upstream (tests/support/contract_server.py), the local engine as its own service
-(`python -m ai_registry engine`), a job worker (`python -m ai_registry worker`,
-`AI_REGISTRY_QUEUE=procrastinate`) and the web app (`python -m ai_registry web --workers N`), and prints:
+(`python -m ai_registry engine`), a job worker (`python -m ai_registry worker`) and the web app
+(`python -m ai_registry web --workers N`), and prints:
 
-  (a) requests per second with one web worker and with two, and their ratio, for
+  (a) requests per second with one web worker (engine in-process) and with two (engine split out),
+      both with runs inline, and their ratio, for
       - gallery page loads: `GET /dashboard/ai-settings/` with a signed-in person's cookie (the page
         as the server sends it; the cards then come over the websocket, not counted here);
       - `GET /api/models?per_page=50` with an API key (catalog refresh check, query, JSON).
-      `--concurrency` requests are kept in flight from this process for `--seconds` each.
-  (b) with two web workers: every web worker SIGKILLed during a playground image run that the
-      upstream answers after 10 s; seconds from the kill to the replacement workers answering, to
-      the reloaded tab holding its form, to the run's result on screen and to its record `succeeded`
-      (and when the upstream answered, for scale: the result cannot come before it).
+      `--concurrency` requests are kept in flight from this process (which shares the machine's
+      cores with the servers) for `--seconds`; rounds alternate between the two apps, both running.
+  (b) with two web workers and runs as jobs (`AI_REGISTRY_QUEUE=procrastinate`): every web worker
+      SIGKILLed during a playground image run that the upstream answers after 10 s; seconds from the
+      kill to the replacement workers answering, to the reloaded tab holding its form, to the run's
+      result on screen and to its record `succeeded` (and when the upstream answered, for scale: the
+      result cannot come before it).
   (c) resident memory (VmRSS) per web worker after a local chat and an embedding run in the
-      playground: with the engine in this web worker (the embedded default) and split out
-      (`AI_REGISTRY_ENGINE_URL` pointing at the engine service), plus the engine service's own.
-  (d) three concurrent chats against the engine service: wall time of three at once divided by one
-      (the target of the issue: at most 1.5).
+      playground (inline, so in the web worker): with the engine in the web worker (the embedded
+      default) and split out (`AI_REGISTRY_ENGINE_URL`), plus the engine service's own.
+  (d) three concurrent chats against the engine service: wall time of three at once divided by one,
+      rounds alternating (the issue's target: at most 1.5).
 
-Each setting's deployment starts its web app once (a production build of the frontend each time:
-a minute or more). Every loop is bounded in count and in time. The machine is shared: figures
-vary with what else runs on it; the ratios matter more than the absolute numbers.
+Each web app makes a production build of the frontend when it starts (a minute or more). Every
+loop is bounded in count and in time. The machine is shared: figures vary with what else runs on
+it; the ratios matter more than the absolute numbers.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -74,7 +78,7 @@ UPSTREAM_DELAY_S = 10.0
 STARTUP_S = 600.0
 WAIT_S = 120.0
 CHAT_TOKENS = 96
-CHAT_ROUNDS = 2
+CHAT_ROUNDS = 3
 LOGS = Path(tempfile.gettempdir()) / "ai-registry-bench-scale"
 
 
@@ -87,6 +91,12 @@ def wait_for(condition: Callable[[], object], what: str, timeout_s: float = WAIT
             break
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not happen within {timeout_s:.0f} s")
+
+
+def run_async(coroutine):
+    """`asyncio.run` in a thread of its own: Playwright's sync API keeps a loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def rss_mib(pid: int) -> float:
@@ -148,7 +158,8 @@ class Services:
         self.engine_url = f"http://127.0.0.1:{self.engine_port}"
         self.engine = start("engine", [sys.executable, "-m", "ai_registry", "engine", "--port", str(self.engine_port)],
                             self.env)  # fmt: skip
-        self.worker = start("worker", [sys.executable, "-m", "ai_registry", "worker"], self.env)
+        worker_env = {**self.env, "AI_REGISTRY_ENGINE_URL": self.engine_url}  # as `make cluster` runs it
+        self.worker = start("worker", [sys.executable, "-m", "ai_registry", "worker"], worker_env)
         wait_for(lambda: _ok(f"{self.engine_url}/v1/models", ENGINE_KEY), "the engine service answering", STARTUP_S)
 
     def close(self) -> None:
@@ -170,15 +181,16 @@ def _ok(url: str, key: str) -> bool:
 class Web:
     """`python -m ai_registry web --workers N` on a free port, with the services' environment."""
 
-    def __init__(self, services: Services, *, workers: int, engine_split: bool) -> None:
-        env = dict(services.env)
+    def __init__(self, services: Services, *, workers: int, engine_split: bool, queue: str) -> None:
+        env = {**services.env, "AI_REGISTRY_QUEUE": queue}
         if engine_split:
             env["AI_REGISTRY_ENGINE_URL"] = services.engine_url
+        self.label = f"{workers} web worker{'s' if workers > 1 else ''}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         argv = [sys.executable, "-m", "ai_registry", "web", "--port", str(self.port), "--workers", str(workers)]
-        self.process = start(f"web-{workers}", argv, env)
+        self.process = start(f"web-{workers}-{queue}-{'split' if engine_split else 'embedded'}", argv, env)
         try:
             _wait_ready(self.url, self.process, time.monotonic() + STARTUP_S)
             wait_for(lambda: len(children_of(self.process.pid)) == workers, f"{workers} web workers")
@@ -224,20 +236,25 @@ async def _rate(url: str, *, headers: Mapping[str, str], cookies: Mapping[str, s
         return done / (time.monotonic() - started), failed
 
 
-def bench_throughput(services: Services, web: Web, args: argparse.Namespace) -> dict[str, float]:
-    cookies = {"air_session": session_token(web.url, "viewer")}
-    targets = {
-        "gallery page loads": (f"{web.url}{GALLERY}/", {}, cookies),
-        "/api/models": (f"{web.url}/api/models?per_page=50", {"Authorization": f"Bearer {services.api_key}"}, {}),
-    }
-    rates = {}
-    for name, (url, headers, jar) in targets.items():
-        rate, failed = asyncio.run(
-            _rate(url, headers=headers, cookies=jar, seconds=args.seconds, concurrency=args.concurrency)
-        )
-        rates[name] = rate
-        print(f"  {web.workers} web worker(s), {name}: {rate:7.1f} per second ({failed} failed)", flush=True)
-    return rates
+def bench_throughput(services: Services, webs: list[Web], args: argparse.Namespace) -> None:
+    """Rounds alternate between the deployments, so each sees the same background load."""
+    targets = {"gallery page loads": f"{GALLERY}/", "/api/models": "/api/models?per_page=50"}
+    key = {"Authorization": f"Bearer {services.api_key}"}
+    cookies = {web.url: {"air_session": session_token(web.url, "viewer")} for web in webs}
+    rates: dict[tuple[str, str], list[float]] = {}
+    for round_number in range(args.rounds):
+        for name, path in targets.items():
+            for web in webs:
+                headers, jar = (key, {}) if path.startswith("/api/") else ({}, cookies[web.url])
+                rate, failed = run_async(_rate(web.url + path, headers=headers, cookies=jar, seconds=args.seconds,
+                                               concurrency=args.concurrency))  # fmt: skip
+                rates.setdefault((name, web.label), []).append(rate)
+                print(f"    round {round_number + 1}, {web.label}, {name}: {rate:6.1f}/s ({failed} failed)", flush=True)
+    for name in targets:
+        medians = [statistics.median(rates[(name, web.label)]) for web in webs]
+        figures = ", ".join(f"{web.label} {m:.1f}/s" for web, m in zip(webs, medians, strict=True))
+        print(f"  {name} (median of {args.rounds} rounds of {args.seconds:.0f} s): {figures}; "
+              f"ratio {medians[-1] / medians[0]:.2f}x")  # fmt: skip
 
 
 # -- (b) a web-worker kill during a run ----------------------------------------------------------
@@ -270,7 +287,7 @@ def bench_kill(services: Services, web: Web, browser) -> None:
         wait_for(lambda: answers(web.url), "the new workers answering")
         answering = time.monotonic() - killed
         page.reload()
-        expect(page.get_by_test_id("field-prompt")).to_have_value("a lighthouse in a storm")
+        expect(page.get_by_test_id("field-prompt")).to_have_value("a lighthouse in a storm", timeout=WAIT_S * 1000)
         form_back = time.monotonic() - killed
         expect(page.get_by_test_id("result-image")).to_be_visible(timeout=WAIT_S * 1000)
         on_screen = time.monotonic() - killed
@@ -350,11 +367,11 @@ async def _chats(url: str, count: int) -> tuple[float, list[int]]:
 
 
 def bench_chats(services: Services) -> None:
-    asyncio.run(_chats(services.engine_url, 1))  # the model loaded
+    run_async(_chats(services.engine_url, 1))  # the model loaded
     ones, threes = [], []
     for _ in range(CHAT_ROUNDS):  # alternating, so both see the same background load
-        one, tokens_one = asyncio.run(_chats(services.engine_url, 1))
-        three, tokens_three = asyncio.run(_chats(services.engine_url, 3))
+        one, tokens_one = run_async(_chats(services.engine_url, 1))
+        three, tokens_three = run_async(_chats(services.engine_url, 3))
         ones.append(one)
         threes.append(three)
         print(f"    one chat {one:5.2f} s ({tokens_one[0]} tokens); three at once {three:5.2f} s "
@@ -366,7 +383,8 @@ def bench_chats(services: Services) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per target (default 10)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measuring time per round and target (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per deployment and target (default 3)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
     args = parser.parse_args()
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -376,35 +394,35 @@ def main() -> None:
 
     print(f"scale benchmark on {os.cpu_count()} cores (logs in {LOGS})", flush=True)
     services = Services()
+    webs: list[Web] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
             print("(d) the engine service", flush=True)
             bench_chats(services)
 
-            print("(a, c) one web worker, the engine in-process (the embedded default's layout)", flush=True)
-            web = Web(services, workers=1, engine_split=False)
-            try:
-                one = bench_throughput(services, web, args)
-                in_process = bench_memory(web, browser, "in-process")
-            finally:
-                web.close()
+            # Runs inline in the web worker here, so where the engine lives decides the worker's memory.
+            print("(a, c) one web worker (engine in-process) and two (engine split out), runs inline", flush=True)
+            # Both apps build into this checkout's .web: each is used in the browser while its build is current.
+            webs.append(Web(services, workers=1, engine_split=False, queue="inline"))
+            in_process = bench_memory(webs[0], browser, "in-process")
+            webs.append(Web(services, workers=2, engine_split=True, queue="inline"))
+            split = bench_memory(webs[1], browser, "split out")
+            bench_throughput(services, webs, args)
+            engine = rss_mib(services.engine.pid)
+            print(f"  RSS of the busiest web worker: {max(in_process):.0f} MiB with the engine in-process, "
+                  f"{max(split):.0f} MiB split out; the engine service {engine:.0f} MiB")  # fmt: skip
+            while webs:
+                webs.pop().close()
 
-            print("(a, b, c) two web workers, the engine split out (AI_REGISTRY_ENGINE_URL)", flush=True)
-            web = Web(services, workers=2, engine_split=True)
-            try:
-                two = bench_throughput(services, web, args)
-                for name in one:
-                    print(f"  {name}: two workers / one = {two[name] / one[name]:.2f}x")
-                split = bench_memory(web, browser, "split out")
-                engine = rss_mib(services.engine.pid)
-                print(f"  RSS of the busiest web worker: {max(in_process):.0f} MiB in-process, "
-                      f"{max(split):.0f} MiB split out; engine service {engine:.0f} MiB")  # fmt: skip
-                bench_kill(services, web, browser)
-            finally:
-                web.close()
+            print("(b) two web workers, runs as jobs (AI_REGISTRY_QUEUE=procrastinate), engine split out", flush=True)
+            webs.append(Web(services, workers=2, engine_split=True, queue="procrastinate"))
+            bench_kill(services, webs[0], browser)
+            print(f"  job worker RSS: {rss_mib(services.worker.pid):.0f} MiB")
             browser.close()
     finally:
+        while webs:
+            webs.pop().close()
         services.close()
 
 
