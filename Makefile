@@ -76,12 +76,13 @@ migrate: setup
 lint: setup-test
 	$(VENV)/bin/ruff check ai_registry tests benchmarks
 
-# Every benchmark prints measured figures and ratios; none is a test. About 10 minutes in all.
+# Every benchmark prints measured figures and ratios; none is a test. About 20 minutes in all.
 bench: setup-test
 	$(PY) benchmarks/aggregate.py
 	$(PY) benchmarks/browse.py
 	$(PY) benchmarks/playground.py
 	$(PY) benchmarks/local_engine.py
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .tools .web data

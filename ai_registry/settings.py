@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # Where runs are counted against rate limits. auto: Redis when configured, else the database when
     # DATABASE_URL is set, else this process (the embedded default, one process).
     rate_limits: Literal["auto", "process", "database", "redis"] = "auto"
+    # How the catalog is refreshed from the upstream. auto: shared when DATABASE_URL or Redis is set
+    # (the scaled mode: one process fetches per TTL, the others read what it stored), else in this
+    # process alone (the embedded default). A refresh lease lasts `catalog_lease_s` at most.
+    catalog_refresh: Literal["auto", "process", "shared"] = "auto"
+    catalog_lease_s: float = Field(default=60.0, gt=0, le=3600)
     # How runs are executed. inline: inside the web process (the embedded default); procrastinate:
     # as jobs in PostgreSQL (DATABASE_URL) that `python -m ai_registry worker` processes execute.
     queue: Literal["inline", "procrastinate"] = "inline"
@@ -115,6 +120,13 @@ class Settings(BaseSettings):
         if self.redis_url:
             return "redis"
         return "database" if self.database_url else "process"
+
+    @property
+    def shared_catalog(self) -> bool:
+        """Whether the catalog refresh is shared through the database, with `auto` resolved."""
+        if self.catalog_refresh != "auto":
+            return self.catalog_refresh == "shared"
+        return bool(self.database_url or self.redis_url)
 
     @property
     def api_root(self) -> str | None:

@@ -10,6 +10,7 @@ from functools import lru_cache
 import httpx
 
 from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus, StoredSource
+from ai_registry.aggregator.shared_refresh import SharedRefresh
 from ai_registry.aggregator.stored_sources import facts_by_model, health_from_json, health_json, sources_from_rows
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import UnifiedAIModel
@@ -99,14 +100,41 @@ def store_snapshot(snapshot: CatalogSnapshot, *, models: bool = True) -> None:
         )
 
 
+_shared: SharedRefresh | None = None
+
+
+def shared_refresh() -> SharedRefresh | None:
+    """The coordination of this process's refresh with the others on the database, in the scaled
+    mode (`Settings.shared_catalog`); None in the embedded default."""
+    global _shared
+    settings = get_settings()
+    if not settings.shared_catalog:
+        return None
+    aggregator = get_aggregator()
+    if _shared is None or _shared.aggregator is not aggregator:
+        _shared = SharedRefresh(
+            aggregator, load=_stored, store=store_snapshot, ttl=settings.cache_ttl_s,
+            lease_s=settings.catalog_lease_s, wait_s=min(settings.catalog_lease_s, 3 * settings.source_timeout_s + 5),
+        )
+    return _shared
+
+
 async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
     """Refresh (respecting the TTL unless forced) and store the result when it changed.
 
-    Storing thousands of models and indexing them take a while: both run off the event loop, and
-    the index of a new catalog is ready before any page asks for it.
+    In the scaled mode one process of all those on the database fetches per TTL and the others
+    read what it stored (`shared_refresh.py`). Storing thousands of models and indexing them take
+    a while: both run off the event loop, and the index of a new catalog is ready before any page
+    asks for it.
     """
     aggregator = get_aggregator()
     before = aggregator.snapshot
+    shared = shared_refresh()
+    if shared is not None:
+        snapshot = await shared.refresh(force=force)
+        if snapshot.version != before.version:
+            await asyncio.to_thread(catalog_index)
+        return snapshot
     snapshot = await aggregator.refresh(force=force)
     if snapshot is not before:
         try:

@@ -101,6 +101,7 @@ class Aggregator:
     _lock: asyncio.Lock | None = None
     _version: int = 0
     _local_seen: list[UnifiedAIModel] | None = None
+    _taken: bool = False  # `take_stored` changed a source's data since the last build
 
     def seed(self, stored: Sequence[StoredSource], statuses: Sequence[SourceStatus] = ()) -> None:
         """Start from what the store kept, so a restart with every upstream down serves it at once.
@@ -161,7 +162,8 @@ class Aggregator:
             if not force and self.is_fresh():
                 return self.snapshot
             previous = self.snapshot
-            changed = previous.refreshed_at == 0  # the first fetch always builds anew
+            changed = previous.refreshed_at == 0 or self._taken  # the first fetch always builds anew
+            self._taken = False
             if self.api_root and self.client is not None:
                 key = self.api_key()
                 specs = list(self.sources)
@@ -176,6 +178,53 @@ class Aggregator:
                 self._build, stale_ok=False, previous=None if changed else previous
             )
             return self._snapshot
+
+    def take_stored(self, stored: Sequence[StoredSource], statuses: Sequence[SourceStatus] = ()) -> bool:
+        """Take another process's refresh (its stored records and statuses) as this one's last good
+        data; True when some source's data differs from what this process held. Unlike `seed`, the
+        stored data replaces what is held: it is newer. A source the store has nothing for keeps its own."""
+        configured = {spec.name: spec for spec in self.sources} if self.api_root else {}
+        by_name = {s.name: s for s in statuses if s.url is not None and s.url == self.api_root}
+        changed = False
+        for record in stored:
+            if record.name not in configured or record.api_root != self.api_root:
+                continue
+            memory = self._memory.setdefault(record.name, _SourceMemory())
+            old = memory.last_good
+            if record.health is not None:
+                same, new = old == record.health, record.health
+            else:
+                same = isinstance(old, Normalized) and list(old.facts) == list(record.facts)
+                new = keep_unchanged(old, Normalized(facts=list(record.facts)))
+            if not same or memory.fetched_from != self.api_root:
+                memory.last_good, memory.body_hash, memory.fetched_from = new, None, self.api_root
+                changed = True
+        for name, status in by_name.items():
+            if name in configured:  # the store keeps no label: the spec has it
+                memory = self._memory.setdefault(name, _SourceMemory())
+                memory.status = replace(status, label=configured[name].label)
+        self._taken = self._taken or changed
+        return changed
+
+    async def adopt(
+        self, stored: Sequence[StoredSource], statuses: Sequence[SourceStatus] = (), *, age: float = 0.0
+    ) -> CatalogSnapshot:
+        """The catalog another process refreshed `age` seconds ago, as this process's own: fresh for
+        what is left of the TTL, without fetching anything."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            previous = self.snapshot
+            changed = self.take_stored(stored, statuses) or previous.refreshed_at == 0 or self._taken
+            self._taken = False
+            built = await asyncio.to_thread(self._build, stale_ok=False, previous=None if changed else previous)
+            self._snapshot = replace(built, refreshed_at=self.clock() - max(0.0, age))
+            return self._snapshot
+
+    def mark_fresh(self, *, age: float = 0.0) -> CatalogSnapshot:
+        """The current catalog, fresh as of `age` seconds ago (the stored copy is this process's own)."""
+        self._snapshot = replace(self.snapshot, refreshed_at=self.clock() - max(0.0, age))
+        return self._snapshot
 
     async def _fetch(self, spec: SourceSpec, key: str | None) -> object:
         if spec.needs_key and not key:
@@ -279,8 +328,13 @@ class Aggregator:
             elif isinstance(good, Normalized):
                 contributions.append(
                     SourceFacts(
-                        spec.name, good.facts, spec.default_category, spec.rich,
-                        label=spec.label, base_url=fetched_from, path=spec.path,
+                        spec.name,
+                        good.facts,
+                        spec.default_category,
+                        spec.rich,
+                        label=spec.label,
+                        base_url=fetched_from,
+                        path=spec.path,
                     )
                 )
         refreshed = 0.0 if stale_ok else self.clock()

@@ -45,6 +45,20 @@ class SourceStatusRow(SQLModel, table=True):
     last_good: str | None = None
 
 
+class CatalogRefresh(SQLModel, table=True):
+    """Who refreshes the catalog from the upstream now, and when it was last refreshed: one row shared
+    by every web process on this database, so N processes fetch the sources once per TTL, not N times
+    (`store/catalog_lease.py`, `aggregator/shared_refresh.py`). Times are Unix seconds."""
+
+    __tablename__ = "catalog_refresh"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str | None = Field(default=None, max_length=200)  # the process refreshing now, while its lease runs
+    lease_until: float | None = None
+    refreshed_at: float | None = None  # when the stored catalog was last refreshed from the upstream
+    generation: int = 0  # counts stored refreshes: a process whose copy is older reads the stored one
+
+
 class ApiKey(SQLModel, table=True):
     """A key for the app's own API. Only its SHA-256 is stored; the full key is shown once."""
 
