@@ -1,7 +1,7 @@
 """catalog_refresh: the lease and generation of the shared catalog refresh (issue 14).
 
-Revision ID: 0010_scale
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 14:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0010_scale"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
