@@ -12,6 +12,7 @@ from ai_registry.api import build_registry_router
 from ai_registry.api.auth_routes import build_auth_router
 from ai_registry.api.media_route import build_media_router
 from ai_registry.api.share_page import build_share_router
+from ai_registry.api.usage_export import build_usage_export_router
 from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def build_backend() -> FastAPIOffline:
     app.include_router(build_media_router())
     app.include_router(build_auth_router())
     app.include_router(build_share_router())
+    app.include_router(build_usage_export_router())
     app.include_router(build_registry_router())
 
     try:

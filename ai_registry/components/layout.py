@@ -35,6 +35,8 @@ def announce_copied() -> rx.event.EventSpec:
 def account_menu(*, email, role, refusal, on_dismiss) -> rx.Component:
     """Who is signed in (email, role), a real sign-out form post, and the last refusal if any."""
     return rx.fragment(
+        # Members and administrators call models, so they have usage; viewers do not.
+        rx.cond((role == "member") | (role == "admin"), nav_link("Usage", href=routes.USAGE)),
         rx.el.span(
             rx.el.span(email, class_name="hidden truncate md:inline", data_testid="account-email"),
             rx.el.span(role, class_name="rounded bg-slate-100 px-1.5 py-0.5 text-xs", data_testid="account-role"),
