@@ -47,7 +47,7 @@ def usage_csv(rows: list[UsageRecord], emails: dict[int, str], keys: dict[int, s
         writer.writerow([
             _cell(v)
             for v in (
-                r.at.astimezone(UTC).isoformat(timespec="seconds") if r.at.tzinfo else r.at.isoformat(timespec="seconds"),
+                (r.at.astimezone(UTC) if r.at.tzinfo else r.at.replace(tzinfo=UTC)).isoformat(timespec="seconds"),
                 emails.get(r.user_id or 0, ""), keys.get(r.key_id or 0, ""), r.model_slug, r.kind, r.source,
                 r.status, r.http_status, r.prompt_tokens, r.completion_tokens, r.images, r.video_seconds,
                 r.characters, r.audio_minutes, r.credits, r.usd, "yes" if r.estimated else "no", r.latency_ms,
@@ -65,11 +65,14 @@ def _export(cookie: str | None, start: str, end: str, user: str, key: str, model
         if not role_at_least(person.role, "member"):
             raise HTTPException(403, "Usage is for members and administrators; a viewer calls no models.")
         today = datetime.now(UTC).date()
-        chosen, error = parse_range("custom", start, end, today=today) if start or end else parse_range("30", today=today)
+        chosen, error = (
+            parse_range("custom", start, end, today=today) if start or end else parse_range("30", today=today)
+        )
         if chosen is None:
             raise HTTPException(400, error)
         where, error = scoped_filter(
-            actor_id=person.id, is_admin=role_at_least(person.role, "admin"), where=chosen, user=user, key=key, model=model
+            actor_id=person.id, is_admin=role_at_least(person.role, "admin"), where=chosen,
+            user=user, key=key, model=model,
         )  # fmt: skip
         if where is None:
             raise HTTPException(400, error)

@@ -16,7 +16,9 @@ AXIS_TICK = {"fill": "#334155", "fontSize": 12}
 def stat_card(label: str, value, detail, *, test_id: str, note=None) -> rx.Component:
     return rx.el.div(
         rx.el.dt(label, class_name="text-sm font-medium text-slate-600"),
-        rx.el.dd(value, class_name="mt-1 truncate text-2xl font-semibold text-slate-900", data_testid=f"{test_id}-value"),
+        rx.el.dd(
+            value, class_name="mt-1 truncate text-2xl font-semibold text-slate-900", data_testid=f"{test_id}-value"
+        ),
         rx.el.dd(detail, class_name="mt-0.5 truncate text-xs text-slate-600"),
         rx.fragment()
         if note is None

@@ -57,7 +57,9 @@ def count_in_range(items: list[dict], start: datetime, end: datetime) -> tuple[i
     return records, credits, older
 
 
-async def fetch_upstream_usage(start: datetime, end: datetime, *, client: httpx.AsyncClient | None = None) -> UpstreamUsage:
+async def fetch_upstream_usage(
+    start: datetime, end: datetime, *, client: httpx.AsyncClient | None = None
+) -> UpstreamUsage:
     """The upstream's own count for the range, or a message saying why there is none (never raises)."""
     root = get_settings().api_root
     if not root:
@@ -78,7 +80,9 @@ async def fetch_upstream_usage(start: datetime, end: datetime, *, client: httpx.
             if answer.status_code == 404:
                 return UpstreamUsage(False, "This upstream does not report usage (404 from /multimodal/usage).")
             if answer.status_code != 200:
-                return UpstreamUsage(False, f"The upstream's usage listing failed ({answer.status_code}); try again later.")
+                return UpstreamUsage(
+                    False, f"The upstream's usage listing failed ({answer.status_code}); try again later."
+                )
             body = answer.json()
             items = body.get("items") if isinstance(body, dict) else None
             if not isinstance(items, list):

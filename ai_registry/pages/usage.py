@@ -98,16 +98,28 @@ def controls() -> rx.Component:
             rx.cond(
                 UsageState.is_admin,
                 select_field(
-                    "usage-user", "Person", UsageState.user_filter, UsageState.set_user_filter, "Everyone",
+                    "usage-user",
+                    "Person",
+                    UsageState.user_filter,
+                    UsageState.set_user_filter,
+                    "Everyone",
                     rx.foreach(UsageState.users, choice_option),
                 ),  # fmt: skip
             ),
             select_field(
-                "usage-key", "Key", UsageState.key_filter, UsageState.set_key_filter,
-                rx.cond(UsageState.is_admin, "All keys", "All my keys"), rx.foreach(UsageState.keys, choice_option),
+                "usage-key",
+                "Key",
+                UsageState.key_filter,
+                UsageState.set_key_filter,
+                rx.cond(UsageState.is_admin, "All keys", "All my keys"),
+                rx.foreach(UsageState.keys, choice_option),
             ),  # fmt: skip
             select_field(
-                "usage-model", "Model", UsageState.model_filter, UsageState.set_model_filter, "All models",
+                "usage-model",
+                "Model",
+                UsageState.model_filter,
+                UsageState.set_model_filter,
+                "All models",
                 rx.foreach(UsageState.models, lambda m: rx.el.option(m, value=m)),
             ),  # fmt: skip
             class_name="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5",
@@ -179,11 +191,19 @@ def upstream_panel() -> rx.Component:
                     rx.el.dl(
                         rx.el.div(
                             rx.el.dt("Records (upstream)", class_name=LABEL),
-                            rx.el.dd(UsageState.upstream_records, data_testid="upstream-records", class_name="text-lg font-semibold"),
+                            rx.el.dd(
+                                UsageState.upstream_records,
+                                data_testid="upstream-records",
+                                class_name="text-lg font-semibold",
+                            ),
                         ),
                         rx.el.div(
                             rx.el.dt("Credits (upstream)", class_name=LABEL),
-                            rx.el.dd(UsageState.upstream_credits, data_testid="upstream-credits", class_name="text-lg font-semibold"),
+                            rx.el.dd(
+                                UsageState.upstream_credits,
+                                data_testid="upstream-credits",
+                                class_name="text-lg font-semibold",
+                            ),
                         ),
                         rx.el.div(
                             rx.el.dt("Credits (ours, all people)", class_name=LABEL),
@@ -196,7 +216,9 @@ def upstream_panel() -> rx.Component:
             ),
             rx.cond(
                 UsageState.upstream_message != "",
-                rx.el.p(UsageState.upstream_message, data_testid="upstream-message", class_name="text-sm text-slate-700"),
+                rx.el.p(
+                    UsageState.upstream_message, data_testid="upstream-message", class_name="text-sm text-slate-700"
+                ),
             ),
             rx.el.p(
                 "The upstream lists only its media calls (images, video, speech), for the whole upstream key; "
@@ -217,7 +239,11 @@ def usage_page() -> rx.Component:
                 rx.el.h1("Usage", class_name="text-2xl font-semibold text-slate-900"),
                 rx.el.p(
                     rx.cond(UsageState.is_admin, "Everyone's model calls", "Your model calls"),
-                    rx.cond(UsageState.first_day != "", rx.el.span(", ", UsageState.first_day, " to ", UsageState.last_day, " (UTC)"), ""),
+                    rx.cond(
+                        UsageState.first_day != "",
+                        rx.el.span(", ", UsageState.first_day, " to ", UsageState.last_day, " (UTC)"),
+                        "",
+                    ),
                     data_testid="usage-scope",
                     class_name="text-sm text-slate-600",
                 ),
@@ -233,12 +259,17 @@ def usage_page() -> rx.Component:
                 UsageState.has_usage,
                 rx.el.div(
                     spend_chart(
-                        UsageState.spend_data, UsageState.spend_series, UsageState.spend_table, unit=UsageState.spend_unit
+                        UsageState.spend_data,
+                        UsageState.spend_series,
+                        UsageState.spend_table,
+                        unit=UsageState.spend_unit,
                     ),
                     key_chart(UsageState.key_data, UsageState.key_table),
                     class_name="grid grid-cols-1 gap-4 xl:grid-cols-2",
                 ),
-                rx.cond(UsageState.loaded, empty_state(), rx.el.p("Loading usage…", role="status", class_name="text-sm")),
+                rx.cond(
+                    UsageState.loaded, empty_state(), rx.el.p("Loading usage…", role="status", class_name="text-sm")
+                ),
             ),
             upstream_panel(),
             class_name="flex flex-col gap-5",

@@ -66,7 +66,9 @@ class Figures:
     models: list[str] = dataclasses.field(default_factory=list)
 
 
-def _options(session, actor: Actor, is_admin: bool, user_id: int | None) -> tuple[list[Choice], list[Choice], list[str]]:
+def _options(
+    session, actor: Actor, is_admin: bool, user_id: int | None
+) -> tuple[list[Choice], list[Choice], list[str]]:
     """The filters' lists: people (admins), keys (a member's own; an admin's for the chosen person or
     everyone's) and the models with records in the person's scope."""
     users: list[Choice] = []
@@ -152,7 +154,9 @@ class UsageState(rx.State):
     def export_url(self) -> str:
         """The CSV of exactly what the page shows (the server scopes it again from the session cookie)."""
         params = {"start": self.first_day, "end": self.last_day}
-        params |= {k: v for k, v in (("user", self.user_filter), ("key", self.key_filter), ("model", self.model_filter)) if v}
+        params |= {
+            k: v for k, v in (("user", self.user_filter), ("key", self.key_filter), ("model", self.model_filter)) if v
+        }
         return f"{routes.USAGE_CSV}?{urlencode(params)}"
 
     @rx.var
@@ -160,7 +164,10 @@ class UsageState(rx.State):
         n = self.estimated
         if not n:
             return ""
-        return f"Estimated: {n} of the requests have no upstream-reported cost; their cost is the catalog price's estimate."
+        return (
+            f"Estimated: {n} of the requests have no upstream-reported cost; "
+            "their cost is the catalog price's estimate."
+        )
 
     async def _reload(self) -> None:
         actor = current_actor()

@@ -43,7 +43,7 @@ class DateRange:
 def _parse_day(text: str, label: str) -> tuple[date | None, str]:
     text = (text or "").strip()
     if not text:
-        return None, f"Choose a {label} date."
+        return None, f"Choose the {label} date."
     try:
         return date.fromisoformat(text), ""
     except ValueError:
@@ -201,8 +201,4 @@ def spend_table(data: list[dict], series: list[dict], metric: str) -> list[list[
     """The stacked chart as text rows (day, then each series), days without spend left out: the
     chart's accessible twin, and what a person reads when exact figures matter."""
     fmt = money if metric == "usd" else count
-    return [
-        [row["day"], *(fmt(row[s["key"]]) for s in series)]
-        for row in data
-        if any(row[s["key"]] for s in series)
-    ]
+    return [[row["day"], *(fmt(row[s["key"]]) for s in series)] for row in data if any(row[s["key"]] for s in series)]

@@ -106,10 +106,11 @@ def usage_by_day_and_model(*, session: Session, where: UsageFilter) -> list[DayM
 def usage_by_key(*, session: Session, where: UsageFilter) -> list[KeyUsage]:
     """Requests and spend per key, most requests first."""
     count = func.count()
-    query = _filtered(
-        select(UsageRecord.key_id, count, func.coalesce(func.sum(UsageRecord.usd), 0.0)), where
-    ).group_by(UsageRecord.key_id)
-    rows = session.exec(query.order_by(count.desc(), UsageRecord.key_id)).all()
+    query = _filtered(select(UsageRecord.key_id, count, func.coalesce(func.sum(UsageRecord.usd), 0.0)), where).group_by(
+        UsageRecord.key_id
+    )
+    no_key_first = UsageRecord.key_id.is_(None).desc()  # type: ignore[union-attr]  (same on SQLite and PostgreSQL)
+    rows = session.exec(query.order_by(count.desc(), no_key_first, UsageRecord.key_id)).all()
     return [KeyUsage(key_id, int(n), float(usd)) for key_id, n, usd in rows]
 
 

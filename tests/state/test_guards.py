@@ -49,6 +49,10 @@ EXPECTED_ROLES = {
     "BrowseState.on_load": "viewer",
     "DetailState.on_load": "viewer",
     "AuthState.load_session": "viewer",
+    # A viewer's visit to the usage page is sent back to the gallery by on_load itself.
+    "UsageState.on_load": "viewer",
+    "UsageState.set_user_filter": "admin",
+    "UsageState.load_upstream": "admin",
 }
 
 
