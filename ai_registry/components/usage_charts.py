@@ -17,7 +17,10 @@ def stat_card(label: str, value, detail, *, test_id: str, note=None) -> rx.Compo
     return rx.el.div(
         rx.el.dt(label, class_name="text-sm font-medium text-slate-600"),
         rx.el.dd(
-            value, class_name="mt-1 truncate text-2xl font-semibold text-slate-900", data_testid=f"{test_id}-value"
+            value,
+            title=value,  # the whole of a long model name, when the card cuts it
+            class_name="mt-1 truncate text-2xl font-semibold text-slate-900",
+            data_testid=f"{test_id}-value",
         ),
         rx.el.dd(detail, class_name="mt-0.5 truncate text-xs text-slate-600"),
         rx.fragment()
@@ -83,7 +86,12 @@ def spend_chart(data, series, table, *, unit) -> rx.Component:
                 rx.foreach(
                     series,
                     lambda s: rx.recharts.bar(
-                        data_key=s["key"], name=s["name"], fill=s["color"], stack_id="spend", is_animation_active=False
+                        data_key=s["key"],
+                        name=s["name"],
+                        fill=s["color"],
+                        stack_id="spend",
+                        max_bar_size=48,
+                        is_animation_active=False,
                     ),
                 ),
                 data=data,
@@ -114,7 +122,9 @@ def key_chart(data, table) -> rx.Component:
                 rx.recharts.x_axis(type_="number", tick=AXIS_TICK, allow_decimals=False),
                 rx.recharts.y_axis(data_key="key", type_="category", tick=AXIS_TICK, width=140),
                 rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key="requests", name="Requests", fill="#4f46e5", is_animation_active=False),
+                rx.recharts.bar(
+                    data_key="requests", name="Requests", fill="#4f46e5", max_bar_size=32, is_animation_active=False
+                ),
                 data=data,
                 layout="vertical",
                 width="100%",

@@ -154,7 +154,14 @@ def stat_cards() -> rx.Component:
         stat_card(
             "Most-used model",
             rx.cond(UsageState.top_model != "", UsageState.top_model, "None yet"),
-            rx.cond(UsageState.top_model != "", rx.el.span(UsageState.top_model_requests, " requests"), ""),
+            rx.cond(
+                UsageState.top_model != "",
+                rx.el.span(
+                    UsageState.top_model_requests,
+                    rx.cond(UsageState.top_model_requests == "1", " request", " requests"),
+                ),
+                "",
+            ),
             test_id="stat-top-model",
         ),
         class_name="grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-4",
@@ -206,7 +213,7 @@ def upstream_panel() -> rx.Component:
                             ),
                         ),
                         rx.el.div(
-                            rx.el.dt("Credits (ours, all people)", class_name=LABEL),
+                            rx.el.dt("Credits (ours, as filtered)", class_name=LABEL),
                             rx.el.dd(UsageState.credits, class_name="text-lg font-semibold"),
                         ),
                         class_name="grid grid-cols-1 gap-3 sm:grid-cols-3",

@@ -16,8 +16,8 @@ RANGES = ("7", "30", "custom")
 MAX_DAYS = 366
 MAX_SERIES = 6  # the five biggest models by spend, then "Other"
 OTHER = "Other models"
-# Distinct at a glance and readable on white (the Tailwind 600/700 shades).
-COLORS = ("#4f46e5", "#0d9488", "#d97706", "#db2777", "#2563eb", "#64748b")
+# Distinct at a glance, and at least 4.5:1 on white: the legend writes each name in its colour.
+COLORS = ("#4f46e5", "#0f766e", "#b45309", "#be185d", "#2563eb", "#64748b")
 
 
 @dataclass(frozen=True)
