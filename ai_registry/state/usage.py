@@ -213,19 +213,25 @@ class UsageState(rx.State):
         if self.range_choice == "custom" and not (self.start_date and self.end_date):
             self.start_date, self.end_date = self.first_day, self.last_day
         await self._reload()
-        return UsageState.load_upstream if self.is_admin else None
+        return self._upstream_follows()
+
+    def _upstream_follows(self):
+        """Administrators: the upstream's figures follow a new valid range."""
+        return UsageState.load_upstream if self.is_admin and not self.range_error else None
 
     @rx.event
     @requires("member")
     async def set_start_date(self, value: str):
         self.start_date, self.range_choice = str(value)[:20], "custom"
         await self._reload()
+        return self._upstream_follows()
 
     @rx.event
     @requires("member")
     async def set_end_date(self, value: str):
         self.end_date, self.range_choice = str(value)[:20], "custom"
         await self._reload()
+        return self._upstream_follows()
 
     @rx.event
     @requires("admin")
@@ -258,10 +264,13 @@ class UsageState(rx.State):
         report = await fetch_upstream_usage(chosen.start, chosen.end) if chosen else None
         async with self:
             self.upstream_loading = False
+            if (self.first_day, self.last_day) != (first, last):
+                return UsageState.load_upstream  # the range changed meanwhile: ask again for the new one
             if report is None:
-                return
+                return None
             self.upstream_ok = report.ok
             self.upstream_message = report.message
             prefix = "at least " if report.partial else ""
             self.upstream_records = prefix + count(report.records) if report.ok else ""
             self.upstream_credits = prefix + count(report.credits) if report.ok else ""
+        return None

@@ -143,6 +143,15 @@ def test_an_admin_sees_everyone_filters_by_person_and_sees_the_upstream(page, up
     expect(page.get_by_test_id("stat-top-model-value")).to_have_text(THEIRS)
     assert MINE[0] not in page.get_by_test_id("spend-chart").inner_text()
     screenshot(page, "usage-admin-1280")
+    # A range with no calls: the empty state says so, with no chart.
+    page.get_by_test_id("usage-start").fill("2020-01-01")
+    page.get_by_test_id("usage-end").fill("2020-01-31")
+    expect(page.get_by_test_id("usage-empty")).to_contain_text("No model calls in this range")
+    expect(page.get_by_test_id("stat-requests-value")).to_have_text("0")
+    expect(page.get_by_test_id("spend-chart")).to_have_count(0)
+    expect(page.get_by_test_id("upstream-records")).to_have_text("0")  # the upstream's figures follow the range
+    page.set_viewport_size({"width": 375, "height": 812})
+    screenshot(page, "usage-empty-375")
 
 
 def test_an_admin_is_told_when_the_upstream_is_down(page, upstream, seeded) -> None:
