@@ -81,9 +81,17 @@ def _estimated_cost():
     return case((has_cost & (UsageRecord.estimated == True), 1), else_=0)  # noqa: E712
 
 
+def _utc_day(session: Session):
+    """The record's UTC calendar day. PostgreSQL keeps `at` as timestamptz, whose date() follows the
+    connection's time zone: convert to UTC first. SQLite stores the UTC text itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", UsageRecord.at))
+    return func.date(UsageRecord.at)
+
+
 def usage_by_day_and_model(*, session: Session, where: UsageFilter) -> list[DayModelUsage]:
     """Requests, spend and tokens per UTC day and model, summed in SQL, oldest day first."""
-    day = func.date(UsageRecord.at)
+    day = _utc_day(session)
     query = _filtered(
         select(
             day,

@@ -92,3 +92,18 @@ def test_an_empty_range_sums_to_nothing(records) -> None:
     with session_scope() as session:
         assert usage_by_day_and_model(session=session, where=empty) == []
         assert usage_by_key(session=session, where=empty) == []
+
+
+def test_days_are_utc_days_whatever_the_connection_time_zone(database, records) -> None:
+    """A PostgreSQL session in another time zone still groups by the UTC day (SQLite has no zones)."""
+    from sqlalchemy import text
+
+    with session_scope() as session:
+        if database == "postgresql":
+            session.exec(text("SET LOCAL TIME ZONE 'Pacific/Auckland'"))  # UTC+13 in December
+        rows = usage_by_day_and_model(session=session, where=ALL)
+    # 23:59 UTC on Nov 30 is already Dec 1 in Auckland: it still counts for Nov 30.
+    assert {(r.day, r.model_slug): r.requests for r in rows} == {
+        ("2026-11-30", "gpt-4"): 2, ("2026-11-30", "qwen-image"): 1,
+        ("2026-12-01", "gpt-4"): 2, ("2026-12-01", "qwen-image"): 1,
+    }  # fmt: skip
