@@ -147,7 +147,7 @@ def key_chart(rows: list[KeyUsage], names: dict[int, str]) -> list[dict]:
     out = []
     for row in rows:
         if row.key_id is None:
-            label = "Playground and compare (no key)"
+            label = "In the app (no key)"  # the playground and compare, signed in
         else:
             label = names.get(row.key_id, f"Key #{row.key_id} (revoked or deleted)")
         out.append({"key": label, "requests": row.requests, "usd": round(row.usd, 6)})

@@ -121,7 +121,7 @@ def test_credits_are_charted_when_nothing_has_a_usd_figure() -> None:
 def test_key_chart_names_keys_and_the_keyless_calls() -> None:
     rows = [KeyUsage(None, 4, 0.0), KeyUsage(7, 3, 0.5), KeyUsage(99, 1, 0.0)]
     labels = [r["key"] for r in key_chart(rows, {7: "ci"})]
-    assert labels == ["Playground and compare (no key)", "ci", "Key #99 (revoked or deleted)"]
+    assert labels == ["In the app (no key)", "ci", "Key #99 (revoked or deleted)"]
 
 
 def test_money() -> None:

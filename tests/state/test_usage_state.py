@@ -61,14 +61,15 @@ async def loaded(role: str, email: str | None = None) -> tuple[UsageState, list]
 
 async def test_a_member_sees_only_their_own_usage() -> None:
     ids = seed()
-    ann, _ = await loaded("member", "ann@example.org")
+    ann, answer = await loaded("member", "ann@example.org")
+    assert answer is None and ann.upstream_records == ""
     assert ann.loaded and not ann.is_admin and ann.has_usage
     assert (ann.requests, ann.spend, ann.tokens) == ("3", "$1.75", "45")
     assert ann.top_model == "gpt-4" and ann.top_model_requests == "2"
     assert ann.estimated == 1 and "1 of the requests" in ann.estimated_note
     assert {s["name"] for s in ann.spend_series} == {"gpt-4", "qwen-image"}
     assert len(ann.spend_data) == 7
-    assert [k["key"] for k in ann.key_data] == ["ann-script", "Playground and compare (no key)"]
+    assert [k["key"] for k in ann.key_data] == ["ann-script", "In the app (no key)"]
     assert [k.label for k in ann.keys] == ["ann-script"] and ann.users == []
     assert ann.models == ["gpt-4", "qwen-image"]
     assert "claude" not in str(ann.spend_data) + str(ann.spend_series) + str(ann.models)
@@ -110,7 +111,8 @@ async def test_a_bad_custom_range_keeps_the_last_figures_under_a_clear_error() -
 
 async def test_an_admin_sees_everyone_and_filters_by_person() -> None:
     ids = seed()
-    admin, _ = await loaded("admin")
+    admin, answer = await loaded("admin")
+    assert "load_upstream" in str(answer)  # the upstream's own figures are asked for admins only
     assert admin.is_admin and admin.requests == "4"
     assert {u.label for u in admin.users} == {"ann@example.org", "bob@example.org"}
     assert {k.label for k in admin.keys} == {"ann-script", "bob-script"}
