@@ -42,6 +42,7 @@ def seeded(app_server) -> dict[str, object]:
             (member, key.id, MINE[0], now, 0.25, 120, True),
             (member, key.id, MINE[0], now - timedelta(days=1), 0.5, 300, False),
             (member, None, MINE[1], now - timedelta(days=2), 1.5, 0, False),
+            (member, None, MINE[1], now, 0.5, 0, False),  # today: two models, stacked in one bar
             (other, None, THEIRS, now, 9.0, 50, False),
         ]
         for who, key_id, model, at, usd, tokens, estimated in calls:
@@ -74,15 +75,22 @@ def test_a_member_sees_their_own_usage_and_exports_it(browser, app_server, seede
     expect(page.get_by_test_id("range-7")).to_be_enabled()
 
     expect(page.get_by_test_id("usage-scope")).to_contain_text("Your model calls")
-    expect(page.get_by_test_id("stat-requests-value")).to_have_text("3")
-    expect(page.get_by_test_id("stat-spend-value")).to_have_text("$2.25")
+    expect(page.get_by_test_id("stat-requests-value")).to_have_text("4")
+    expect(page.get_by_test_id("stat-spend-value")).to_have_text("$2.75")
     expect(page.get_by_test_id("stat-spend-estimated")).to_be_visible()  # one call's cost is an estimate
     expect(page.get_by_test_id("stat-tokens-value")).to_have_text("420")
     expect(page.get_by_test_id("stat-top-model-value")).to_have_text(MINE[0])
     # Both charts are drawn: an svg with bar shapes (three days of spend, two keys).
     spend_bars = page.get_by_test_id("spend-chart").locator("svg .recharts-bar-rectangle")
     expect(spend_bars.first).to_be_visible()
-    assert spend_bars.count() >= 3
+    assert spend_bars.count() == 4  # Dec 03, Dec 04, and today's two segments
+    # Today's segments are stacked: the same column, one above the other.
+    boxes = [spend_bars.nth(n).bounding_box() for n in range(spend_bars.count())]
+    columns: dict[int, list[float]] = {}
+    for box in boxes:
+        columns.setdefault(round(box["x"] + box["width"] / 2), []).append(box["y"])
+    stacked = [ys for ys in columns.values() if len(ys) == 2]
+    assert len(stacked) == 1 and abs(stacked[0][0] - stacked[0][1]) > 1, columns
     expect(page.get_by_test_id("spend-chart").locator(".recharts-legend-item-text", has_text=MINE[1])).to_be_visible()
     expect(page.get_by_test_id("key-chart").locator("svg .recharts-bar-rectangle")).to_have_count(2)
     expect(page.get_by_test_id("key-chart")).to_contain_text("usage-e2e-script")
@@ -113,13 +121,13 @@ def test_a_member_sees_their_own_usage_and_exports_it(browser, app_server, seede
     download.save_as(path)
     with path.open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    assert len(rows) == 3 and {r["user"] for r in rows} == {account_email("member")}
-    assert sorted(r["model"] for r in rows) == [MINE[0], MINE[0], MINE[1]]
+    assert len(rows) == 4 and {r["user"] for r in rows} == {account_email("member")}
+    assert sorted(r["model"] for r in rows) == [MINE[0], MINE[0], MINE[1], MINE[1]]
     assert [r["estimated"] for r in rows if r["usd"] == "0.25"] == ["yes"]
 
     # A model filter narrows the figures and the export.
     page.get_by_test_id("usage-model").select_option(MINE[1])
-    expect(page.get_by_test_id("stat-requests-value")).to_have_text("1")
+    expect(page.get_by_test_id("stat-requests-value")).to_have_text("2")
     assert f"model={MINE[1]}" in page.get_by_test_id("export-csv").get_attribute("href")
     # A custom range that ends before it starts is refused, clearly, and the last figures stay.
     page.get_by_test_id("usage-start").fill("2026-03-10")
@@ -173,5 +181,6 @@ def test_a_viewer_is_sent_back_to_the_gallery(browser, app_server) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Usage")).to_have_count(0)
     page.goto(USAGE)
     expect(page).to_have_url(re.compile(re.escape(BROWSE) + "$"))
-    assert "Your model calls" not in page.content()
+    expect(page.get_by_test_id("usage-scope")).to_have_count(0)  # the gallery, not the usage page
+    expect(page.get_by_test_id("stat-requests")).to_have_count(0)
     context.close()
