@@ -21,6 +21,7 @@ from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
+from ai_registry.pages.usage import usage_page
 from ai_registry.socket_records import records_kept_clean
 from ai_registry.state.auth import AuthState
 from ai_registry.state.browse import BrowseState
@@ -30,6 +31,7 @@ from ai_registry.state.detail import DetailState
 from ai_registry.state.developer import DeveloperState
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
+from ai_registry.state.usage import UsageState
 
 app = rx.App(
     # Applied in order, each wrapping the ones before: the security headers and the origin guard are outermost.
@@ -121,4 +123,10 @@ app.add_page(
     route=routes.DEVELOPER_SETTINGS,
     title="Developer settings · AI Model Registry",
     on_load=[AuthState.load_session, DeveloperState.on_load],
+)
+app.add_page(
+    usage_page,
+    route=routes.USAGE,
+    title="Usage · AI Model Registry",
+    on_load=[AuthState.load_session, UsageState.on_load],
 )

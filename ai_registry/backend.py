@@ -14,6 +14,7 @@ from ai_registry.api.media_route import build_media_router
 from ai_registry.api.runs_api import build_runs_router
 from ai_registry.api.share_page import build_share_router
 from ai_registry.api.sso_routes import build_sso_router
+from ai_registry.api.usage_export import build_usage_export_router
 from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def build_backend() -> FastAPIOffline:
     app.include_router(build_auth_router())
     app.include_router(build_sso_router())
     app.include_router(build_share_router())
+    app.include_router(build_usage_export_router())
     app.include_router(build_registry_router())
     app.include_router(build_runs_router())
 

@@ -47,3 +47,7 @@ def compare_url(slugs: list[str] | tuple[str, ...] = (), *, session: str = "") -
     if session:
         return f"{COMPARE}?{urlencode({'session': session})}"
     return f"{COMPARE}?models={','.join(slugs)}" if slugs else COMPARE
+
+
+USAGE = "/dashboard/usage"
+USAGE_CSV = "/usage.csv"  # the usage page's export, for the signed-in browser's session cookie

@@ -35,8 +35,11 @@ def announce_copied() -> rx.event.EventSpec:
 def account_menu(*, email, role, refusal, on_dismiss) -> rx.Component:
     """Who is signed in (email, role), a real sign-out form post, and the last refusal if any."""
     return rx.fragment(
+        # Members and administrators call models, so they have usage; viewers do not.
+        rx.cond((role == "member") | (role == "admin"), nav_link("Usage", href=routes.USAGE)),
         rx.el.span(
-            rx.el.span(email, class_name="hidden truncate md:inline", data_testid="account-email"),
+            # From lg: on a tablet the sections (Usage included) take the room; the role still shows.
+            rx.el.span(email, class_name="hidden truncate lg:inline", data_testid="account-email"),
             rx.el.span(role, class_name="rounded bg-slate-100 px-1.5 py-0.5 text-xs", data_testid="account-role"),
             # On a phone only the sign-out icon fits beside the sections.
             class_name="ml-2 hidden max-w-[16rem] items-center gap-2 text-sm text-slate-600 sm:flex",
@@ -77,8 +80,13 @@ def page_shell(*children: rx.Component, title: str = "", account: rx.Component |
             A.create("Skip to content", href="#main", class_name="sr-only focus:not-sr-only focus:p-2"),
             rx.el.div(
                 ReactRouterLink.create(
-                    rx.icon("boxes", size=20, class_name="hidden text-indigo-600 sm:block"),
-                    rx.el.span("AI Model Registry", class_name="whitespace-nowrap font-semibold text-slate-900"),
+                    # Below 440 px a member's or admin's sections (Usage included) need the room: the
+                    # product name becomes its icon there (the name stays for screen readers).
+                    rx.icon("boxes", size=20, class_name="hidden text-indigo-600 max-[439px]:block sm:block"),
+                    rx.el.span(
+                        "AI Model Registry",
+                        class_name="whitespace-nowrap font-semibold text-slate-900 max-[439px]:sr-only",
+                    ),
                     to=routes.BROWSE,
                     class_name="flex items-center gap-2",
                 ),

@@ -40,6 +40,7 @@ PUBLIC_BY_CONTRACT = {
 TOKEN_ROUTES = {"/share/{token}"}
 KEY_PREFIXES = ("/api/", "/v1/")  # scripts, with a personal key; cookies open nothing here
 SESSION_PREFIXES = ("/media/", "/runs/")  # a signed-in browser (a run's file, a run's JSON record)
+SESSION_ROUTES = {"/usage.csv"}  # a signed-in browser: the usage page's export
 BASE = "http://testserver"
 
 
@@ -84,7 +85,8 @@ def test_every_route_is_public_on_purpose_or_refuses_anonymous_callers(client, p
     if path in TOKEN_ROUTES:
         assert method == "GET" and client.request(method, concrete(path)).status_code == 404
         return
-    assert path.startswith(KEY_PREFIXES + SESSION_PREFIXES), f"{method} {path} fits no access rule"
+    allowed = path.startswith(KEY_PREFIXES + SESSION_PREFIXES) or path in SESSION_ROUTES
+    assert allowed, f"{method} {path} fits no access rule"
     admin_cookie = {SESSION_COOKIE: session_token("admin")}
     for cookies in ({}, {SESSION_COOKIE: "forged"}, admin_cookie if path.startswith(KEY_PREFIXES) else {}):
         client.cookies.clear()

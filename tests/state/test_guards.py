@@ -51,6 +51,10 @@ EXPECTED_ROLES = {
     "DetailState.set_call_mode": "viewer",
     "DetailState.create_snippet_key": "member",
     "AuthState.load_session": "viewer",
+    # A viewer's visit to the usage page is sent back to the gallery by on_load itself.
+    "UsageState.on_load": "viewer",
+    "UsageState.set_user_filter": "admin",
+    "UsageState.load_upstream": "admin",
 }
 
 
