@@ -81,7 +81,10 @@ def _clear_other_defaults(session: Session, entry: Curation, same_category: Iter
     rows = list(session.exec(select(CurationRow).where(CurationRow.model_id.in_(others), CurationRow.is_default)))
     for row in rows:
         row.is_default = False
-        session.add(row)
+        if _entry(row).empty:
+            session.delete(row)  # nothing else to keep
+        else:
+            session.add(row)
     return [r.model_id for r in rows]
 
 

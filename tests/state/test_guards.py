@@ -21,7 +21,7 @@ from ai_registry.identity.sessions import end_session
 from ai_registry.state.auth import ROLE_NEEDED, AuthState
 from ai_registry.state.developer import DeveloperState
 from ai_registry.store.db import session_scope
-from ai_registry.store.tables import ApiKey, AppSetting, AuditEvent, Run
+from ai_registry.store.tables import ApiKey, AppSetting, AuditEvent, CurationRow, Run
 from ai_registry.store.users import get_user_by_email
 from tests.state.playground_states import build_states, substate
 from tests.support.accounts import sign_in_state
@@ -49,6 +49,9 @@ EXPECTED_ROLES = {
     "BrowseState.on_load": "viewer",
     "DetailState.on_load": "viewer",
     "AuthState.load_session": "viewer",
+    "CurationState.open_panel": "admin",
+    "CurationState.close_panel": "admin",
+    "CurationState.save": "admin",
 }
 
 
@@ -115,7 +118,7 @@ def database_counts() -> dict[str, int]:
     with session_scope() as session:
         return {
             table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (ApiKey, AppSetting, Run)
+            for table in (ApiKey, AppSetting, Run, CurationRow)
         } | {
             "audit": session.exec(
                 select(func.count()).select_from(AuditEvent).where(AuditEvent.action != "user_created")
