@@ -9,8 +9,8 @@ import json
 import sys
 
 from ai_registry.accounts_cli import add_account_commands, run_refusing
-from ai_registry.curation_cli import add_curation_commands
 from ai_registry.catalog.models import CATEGORIES
+from ai_registry.curation_cli import add_curation_commands
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:

@@ -64,13 +64,13 @@ def _read(path: str):
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise CommandRefused(f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was changed") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise CommandRefused(f"{path} is not JSON ({where}: {exc.msg}); nothing was changed") from None
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from ai_registry.catalog.curation import read_document
     from ai_registry.store.curation import import_curation
-
     from ai_registry.store.migrate import upgrade
 
     document = _read(args.file)

@@ -29,7 +29,8 @@ GOOD = {
 
 
 def env_for(data_dir: Path) -> dict[str, str]:
-    variables = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AINATIVE_API_KEY", "AINATIVE_API_BASE")}
+    dropped = ("DATABASE_URL", "AINATIVE_API_KEY", "AINATIVE_API_BASE")
+    variables = {k: v for k, v in os.environ.items() if k not in dropped}
     variables["AI_REGISTRY_DATA_DIR"] = str(data_dir)
     return variables
 
@@ -106,7 +107,8 @@ def test_replace_drops_what_the_file_does_not_mention_and_merge_keeps_it(
     assert merged.returncode == 0, merged.stderr
     models = json.loads(cli(isolated_data_dir, "export").stdout)["models"]
     # Merge: the others stay; the file's Video default took the star from seedance (still featured).
-    assert {m["id"]: m for m in models}["seedance-i2v"] == {"id": "seedance-i2v", "slug": "seedance-i2v", "featured": True}
+    seedance = {m["id"]: m for m in models}["seedance-i2v"]
+    assert seedance == {"id": "seedance-i2v", "slug": "seedance-i2v", "featured": True}
     assert [m["id"] for m in models] == ["cogvideox-2b", "gpt-4", "seedance-i2v", "tts-1"]
     dry = cli(isolated_data_dir, "import", "--replace", "--dry-run", str(tmp_path / "small.json"))
     assert "replace: would change 3 models" in dry.stdout

@@ -80,7 +80,8 @@ def _words(value, what: str, problems: list[str]) -> tuple[str, ...]:
             continue
         if len(word) > MAX_WORD or not WORD.match(word):
             problems.append(
-                f"{what}: “{word[:60]}” is not a lowercase word (a-z, 0-9, '.', '-', '_'; at most {MAX_WORD} characters)"
+                f"{what}: “{word[:60]}” is not a lowercase word "
+                f"(a-z, 0-9, '.', '-', '_'; at most {MAX_WORD} characters)"
             )
         elif word not in words:
             words.append(word)

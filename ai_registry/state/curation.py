@@ -13,14 +13,12 @@ import reflex as rx
 
 from ai_registry.aggregator import curation as overlay_cache
 from ai_registry.aggregator.runtime import catalog_index, find_model, get_aggregator
-from ai_registry.catalog.curation import MAX_DESCRIPTION, MAX_NAME, MAX_README, Curation, parse_curation
+from ai_registry.catalog.curation import MAX_NAME, Curation, parse_curation
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.detail import DetailState
 from ai_registry.store.curation import save_curation
 from ai_registry.store.db import session_scope
-
-LIMITS = {"name": MAX_NAME, "description": MAX_DESCRIPTION, "readme": MAX_README}
 
 
 def _merged(model: UnifiedAIModel) -> UnifiedAIModel:
@@ -39,7 +37,9 @@ def entry_from_form(model: UnifiedAIModel, form: dict) -> tuple[Curation, list[s
     premium = _checked(form, "premium")
     values: dict = {
         "hidden": _checked(form, "hidden"),
-        "default": _checked(form, "default") and not (base.is_default and model.is_default and not _stored_default(model)),
+        # Ticked on the merged catalog's own default: keep it as is (no entry) rather than pin it.
+        "default": _checked(form, "default")
+        and not (base.is_default and model.is_default and not _stored_default(model)),
         "premium": None if premium == base.is_premium else premium,
         "featured": _checked(form, "featured"),
         "tags": str(form.get("tags", "")),

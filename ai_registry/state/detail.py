@@ -15,9 +15,9 @@ from ai_registry.catalog.render import render_markdown
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, local_key
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.transport import is_local
 from ai_registry.settings import get_settings
-from ai_registry.identity.roles import role_at_least
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
 

@@ -71,7 +71,9 @@ async def test_an_admin_renames_tags_and_the_page_and_search_follow() -> None:
     (event,) = audit_details()
     assert event["actor"] == "admin@example.org" and event["model"] == "gpt-4"
     assert event["before"] == {"id": "gpt-4"}
-    assert event["after"] == {"id": "gpt-4", "name": "GPT-4 for reviews", "tags": ["review", "team"], "aliases": ["gpt4"]}
+    assert event["after"] == {
+        "id": "gpt-4", "name": "GPT-4 for reviews", "tags": ["review", "team"], "aliases": ["gpt4"],
+    }
 
 
 async def test_saving_unchanged_values_stores_nothing() -> None:

@@ -48,7 +48,8 @@ def test_a_saved_entry_reads_back_bumps_the_revision_and_is_audited_with_before_
         assert curation_revision(session=session) == 0
     entry = Curation("GPT-4", name="Team GPT-4", tags=("review",), aliases=("gpt4",), premium=True)
     assert save(entry, target="gpt-4") is True
-    assert stored() == {"gpt-4": Curation("gpt-4", name="Team GPT-4", tags=("review",), aliases=("gpt4",), premium=True)}
+    expected = Curation("gpt-4", name="Team GPT-4", tags=("review",), aliases=("gpt4",), premium=True)
+    assert stored() == {"gpt-4": expected}
     assert save(Curation("gpt-4", name="Team GPT-4", tags=("review",), aliases=("gpt4",), premium=True)) is False
     assert save(Curation("gpt-4", hidden=True)) is True
     with session_scope() as session:
