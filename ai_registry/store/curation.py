@@ -156,10 +156,12 @@ def import_curation(
     changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
     if not changed:
         return {"changed": 0, "entries": len(after)}
-    session.exec(delete(CurationRow))
+    # Only the changed models' rows are rewritten: the others keep who changed them last, and when.
+    session.exec(delete(CurationRow).where(CurationRow.model_id.in_(changed)))
     session.flush()
-    for entry in after.values():
-        session.add(_row(entry, actor_id))
+    for key in changed:
+        if key in after:
+            session.add(_row(after[key], actor_id))
     _bump(session)
     write_audit_event(
         session=session, action=CURATION_IMPORTED, actor_id=actor_id, actor_email=actor_email,

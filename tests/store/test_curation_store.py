@@ -20,7 +20,7 @@ from ai_registry.store.curation import (
     save_curation,
 )
 from ai_registry.store.db import session_scope
-from ai_registry.store.tables import AuditEvent
+from ai_registry.store.tables import AuditEvent, CurationRow
 
 pytestmark = pytest.mark.usefixtures("migrated_db")
 
@@ -88,6 +88,9 @@ def test_import_merge_keeps_unmentioned_entries_and_moves_a_default() -> None:
         "seedance-i2v": Curation("seedance-i2v", tags=("fast",)),
         "wan22-i2v": Curation("wan22-i2v", default=True),
     }
+    with session_scope() as session:  # rows the import did not change keep who changed them last
+        assert session.get(CurationRow, "gpt-4").updated_by == 7
+        assert session.get(CurationRow, "wan22-i2v").updated_by is None
     event = audit(CURATION_IMPORTED)[-1]
     assert event["mode"] == "merge" and event["target"] == "file.json"
     assert {c["model"] for c in event["changed"]} == {"seedance-i2v", "wan22-i2v"}
