@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import axe_violations
 from tests.support.app_process import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -124,6 +125,8 @@ def test_bad_input_shows_clear_errors_and_saves_nothing(page, app_server, clean_
     expect(errors).to_contain_text("“GPT” is not a lowercase word")
     expect(page.get_by_test_id("model-name")).to_have_text("GPT-4")
     assert json.loads(curation_cli(app_server, "export").stdout)["models"] == []
+    assert axe_violations(page) == []
+    screenshot(page, "curate-panel-errors-1280")
 
 
 @pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)])
@@ -136,3 +139,7 @@ def test_curate_panel_screenshots(page, clean_overlay, width, height):
     assert box is not None and box["width"] <= width  # nothing spills past the screen
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     screenshot(page, f"curate-panel-{width}")
+    assert axe_violations(page) == []
+    page.get_by_test_id("curate-cancel").click()
+    expect(panel).to_have_count(0)
+    assert axe_violations(page) == []  # the closed panel's button too
