@@ -1,5 +1,5 @@
 """Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web |
-cluster | users ... | keys create`."""
+cluster | users ... | keys create | curation export|import`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 
 from ai_registry.accounts_cli import add_account_commands, run_refusing
 from ai_registry.catalog.models import CATEGORIES
+from ai_registry.curation_cli import add_curation_commands
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster.add_argument("--web-workers", type=int, default=2, help="granian workers of the web app (default 2)")
     cluster.set_defaults(func=_cmd_cluster)
     add_account_commands(sub)
+    add_curation_commands(sub)
     args = parser.parse_args(argv)
     return run_refusing(args.func, args)
 

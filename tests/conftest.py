@@ -22,7 +22,7 @@ _UPSTREAM_VARIABLES = (
 
 def clear_process_caches() -> None:
     """Forget the settings, engines and aggregator built from an earlier environment."""
-    from ai_registry.aggregator import runtime
+    from ai_registry.aggregator import curation, runtime
     from ai_registry.settings import get_settings
     from ai_registry.store.db import _engine_for
 
@@ -30,6 +30,7 @@ def clear_process_caches() -> None:
     _engine_for.cache_clear()
     runtime.get_aggregator.cache_clear()
     runtime._index_cache.clear()
+    curation.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import httpx
 
+from ai_registry.aggregator.curation import current_overlay
 from ai_registry.aggregator.service import Aggregator, CatalogSnapshot, SourceStatus, StoredSource
 from ai_registry.aggregator.shared_refresh import SharedRefresh
 from ai_registry.aggregator.stored_sources import facts_by_model, health_from_json, health_json, sources_from_rows
@@ -146,29 +147,39 @@ async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
     return snapshot
 
 
-_index_cache: dict[int, CatalogIndex] = {}
+_index_cache: dict[tuple[int, int], CatalogIndex] = {}
 _index_lock = threading.Lock()
 
 
 def catalog_index() -> CatalogIndex:
-    """The query index of the current snapshot, built once per snapshot version.
+    """The query index of the current snapshot with the admins' curation applied (`index.models` is
+    the curated catalog), built once per snapshot version and curation revision.
 
     A new version's index starts from the last one: only models that changed are indexed again.
     """
     snapshot = get_aggregator().snapshot
-    index = _index_cache.get(snapshot.version)
+    revision, overlay = current_overlay()
+    key = (snapshot.version, revision)
+    index = _index_cache.get(key)
     if index is not None:
         return index
     with _index_lock:
-        index = _index_cache.get(snapshot.version)
+        index = _index_cache.get(key)
         if index is None:
+            models = tuple(overlay.apply(snapshot.models))  # after the merge: a refresh never undoes it
             last = next(iter(_index_cache.values()), None)
-            index = last.updated(snapshot.models) if last is not None else CatalogIndex(snapshot.models)
+            index = last.updated(models) if last is not None else CatalogIndex(models)
             _index_cache.clear()
-            _index_cache[snapshot.version] = index
+            _index_cache[key] = index
     return index
 
 
+def catalog_version() -> int:
+    """One number for "the catalog a page shows": it changes with the snapshot and with the curation."""
+    return get_aggregator().snapshot.version * 1_000_000 + current_overlay()[0] % 1_000_000
+
+
 def find_model(slug: str) -> UnifiedAIModel | None:
-    """A model of the current catalog by slug."""
-    return next((m for m in get_aggregator().snapshot.models if m.slug == slug), None)
+    """A model of the current (curated) catalog by slug, hidden ones included: callers that serve
+    people other than admins check `model.hidden`."""
+    return next((m for m in catalog_index().models if m.slug == slug), None)

@@ -28,7 +28,7 @@ from ai_registry.catalog.query import (
 )
 from ai_registry.local.auth import api_key_from_headers
 from ai_registry.local.json_guard import UnsafeInput, check_text_fields
-from ai_registry.store.api_keys import verify_api_key
+from ai_registry.store.api_keys import ROLES_WITH_KEYS, authenticate_api_key
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -75,8 +75,15 @@ async def require_registry_key(request: Request) -> None:
             "(create one in Developer settings).",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not await asyncio.to_thread(verify_api_key, key):  # a database lookup, off the event loop
+    identity = await asyncio.to_thread(authenticate_api_key, key)  # a database lookup, off the event loop
+    if identity is None or identity.owner_role not in ROLES_WITH_KEYS:
         raise HTTPException(401, "Incorrect or revoked API key.", headers={"WWW-Authenticate": "Bearer"})
+    # Models the curation hides are listed for an admin's key only.
+    request.state.sees_hidden = identity.owner_role == "admin"
+
+
+def _sees_hidden(request: Request) -> bool:
+    return bool(getattr(request.state, "sees_hidden", False))
 
 
 async def refuse_unsafe_text(request: Request) -> None:
@@ -87,10 +94,10 @@ async def refuse_unsafe_text(request: Request) -> None:
         raise HTTPException(400, exc.message) from exc
 
 
-async def _model_or_404(slug: str) -> UnifiedAIModel:
+async def _model_or_404(slug: str, request: Request) -> UnifiedAIModel:
     await refresh_catalog()
     model = find_model(slug)
-    if model is None:
+    if model is None or (model.hidden and not _sees_hidden(request)):
         raise HTTPException(status_code=404, detail=f"No model with the slug {slug!r}.")
     return model
 
@@ -104,6 +111,7 @@ def build_registry_router() -> APIRouter:
 
     @router.get("/models", response_model=ModelPage, summary="List models")
     async def list_models(
+        request: Request,
         category: Annotated[
             str | None,
             Query(description=f"One of {', '.join(CATEGORIES)} (any case); anything else means All."),
@@ -123,7 +131,9 @@ def build_registry_router() -> APIRouter:
         await refresh_catalog()
         chosen_category, chosen_sort = parse_category(category), parse_sort(sort)
         chosen_q = parse_query(q)
-        models = catalog_index().query(category=chosen_category, q=chosen_q, sort=chosen_sort)
+        models = catalog_index().query(
+            category=chosen_category, q=chosen_q, sort=chosen_sort, include_hidden=_sees_hidden(request)
+        )
         start = (page - 1) * per_page
         shown = models[start : start + per_page]
         return ModelPage(
@@ -137,9 +147,9 @@ def build_registry_router() -> APIRouter:
         )
 
     @router.get("/models/{slug}", response_model=UnifiedAIModel, responses=NOT_FOUND, summary="Get a model")
-    async def get_model(slug: str) -> UnifiedAIModel:
+    async def get_model(slug: str, request: Request) -> UnifiedAIModel:
         """Everything the registry knows about one model, its readme included."""
-        return await _model_or_404(slug)
+        return await _model_or_404(slug, request)
 
     @router.get(
         "/models/{slug}/readme",
@@ -156,9 +166,9 @@ def build_registry_router() -> APIRouter:
         },
         summary="Get a model's readme",
     )
-    async def get_readme(slug: str) -> MarkdownResponse:
+    async def get_readme(slug: str, request: Request) -> MarkdownResponse:
         """The model's readme, as markdown (404 when the model has none)."""
-        model = await _model_or_404(slug)
+        model = await _model_or_404(slug, request)
         if not model.readme:
             raise HTTPException(status_code=404, detail=f"The model {slug!r} has no readme.")
         return MarkdownResponse(model.readme)

@@ -140,6 +140,11 @@ class UnifiedAIModel(_Model):
     facts: dict[str, str] = Field(default_factory=dict)
     upstream_model: str | None = None  # the `model` value the endpoint expects, when it takes one
     expected_seconds: float | None = None  # typical generation time, for progress bars
+    # Set by the admins' curation overlay (catalog/curation.py), never by a source.
+    hidden: bool = False  # left out of the gallery, search and the API for everyone but admins
+    featured: bool = False  # first in the gallery's default sort
+    tags: list[str] = Field(default_factory=list)  # words a search finds the model by
+    aliases: list[str] = Field(default_factory=list)  # other names a search finds the model by
 
     def parameter(self, name: str) -> ModelParameter | None:
         return next((p for p in self.parameters if p.name == name), None)

@@ -71,6 +71,7 @@ def search_tags(model: UnifiedAIModel) -> list[str]:
 def search_text(model: UnifiedAIModel) -> str:
     """What a search looks through: name, id, provider, description, capabilities and their synonyms."""
     parts = [model.name, model.id, model.provider, model.description, " ".join(model.capabilities)]
+    parts += [*model.tags, *model.aliases]  # the curation's words
     return " ".join([*parts, *search_tags(model)]).casefold()
 
 
@@ -108,7 +109,8 @@ def _name_key(model: UnifiedAIModel) -> tuple[str, str]:
 
 
 def sort_models(models: Sequence[UnifiedAIModel], order: str) -> list[UnifiedAIModel]:
-    """Newest or Oldest by release date (undated last), or Name; ties by name."""
+    """Newest or Oldest by release date (undated last), or Name; ties by name. Newest (the default)
+    puts featured models first."""
     if order == "name":
         return sorted(models, key=_name_key)
     dated = [m for m in models if m.created is not None]
@@ -116,7 +118,10 @@ def sort_models(models: Sequence[UnifiedAIModel], order: str) -> list[UnifiedAIM
     newest_first = order != "oldest"
     # Two stable sorts: by name, then by date, so equal dates stay alphabetical.
     dated = sorted(sorted(dated, key=_name_key), key=lambda m: m.created, reverse=newest_first)
-    return dated + undated
+    ordered = dated + undated
+    if order == "newest":
+        ordered = sorted(ordered, key=lambda m: not m.featured)  # stable: featured first, each in order
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,8 @@ class _Entry:
         dated = model.created is not None
         keys = {
             "name": name,
-            "newest": (0, -model.created, name) if dated else (1, 0, name),
+            # Featured models (the curation's pins) come first in the default sort.
+            "newest": (not model.featured, 0, -model.created, name) if dated else (not model.featured, 1, 0, name),
             "oldest": (0, model.created, name) if dated else (1, 0, name),
         }
         return cls(model, search_text(model), model_categories(model), keys)
@@ -168,6 +174,7 @@ class CatalogIndex:
     models: Sequence[UnifiedAIModel]
     _orders: dict[str, list[_Entry]] = field(init=False, repr=False)
     _lists: dict[tuple[str, str], list[_Entry]] = field(init=False, repr=False)
+    _visible: dict[tuple[str, str], list[_Entry]] = field(init=False, repr=False)
     _results: _Lru = field(init=False, repr=False)
     _facets: _Lru = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False)
@@ -183,6 +190,11 @@ class CatalogIndex:
             self._lists[(order, "All")] = ordered
             for category in MODEL_CATEGORIES:
                 self._lists[(order, category)] = [e for e in ordered if category in e.categories]
+        # What everyone but admins sees: the same lists without the models the curation hides.
+        if any(e.model.hidden for e in self._orders["name"]):
+            self._visible = {k: [e for e in v if not e.model.hidden] for k, v in self._lists.items()}
+        else:
+            self._visible = self._lists
         self._results = _Lru(_CACHED_QUERIES)
         self._facets = _Lru(_CACHED_QUERIES)
         self._lock = threading.Lock()
@@ -213,36 +225,41 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.models)
 
-    def _matches(self, category: str, terms: tuple[str, ...], sort: str) -> list[UnifiedAIModel]:
+    def _matches(
+        self, category: str, terms: tuple[str, ...], sort: str, include_hidden: bool = False
+    ) -> list[UnifiedAIModel]:
         if sort not in SORT_ORDERS:
             sort = DEFAULT_SORT
         if category != "All" and category not in MODEL_CATEGORIES:
             return []
-        entries = self._lists[(sort, category)]
+        entries = (self._lists if include_hidden else self._visible)[(sort, category)]
         if not terms:
             return [e.model for e in entries]
         return [e.model for e in entries if all(t in e.text for t in terms)]
 
-    def query(self, *, category: str = "All", q: str = "", sort: str = DEFAULT_SORT) -> list[UnifiedAIModel]:
-        """The models of `category` matching every word of `q`, in `sort` order."""
-        key = (category, tuple(search_terms(q)), sort)
+    def query(
+        self, *, category: str = "All", q: str = "", sort: str = DEFAULT_SORT, include_hidden: bool = False
+    ) -> list[UnifiedAIModel]:
+        """The models of `category` matching every word of `q`, in `sort` order; hidden ones only for admins."""
+        key = (category, tuple(search_terms(q)), sort, include_hidden)
         with self._lock:
             found = self._results.get_or(key, lambda: self._matches(*key))
         return list(found)
 
-    def facets(self, *, q: str = "") -> dict[str, int]:
+    def facets(self, *, q: str = "", include_hidden: bool = False) -> dict[str, int]:
         """How many models each category tab would show for the search `q`."""
-        terms = tuple(search_terms(q))
+        key = (tuple(search_terms(q)), include_hidden)
         with self._lock:
-            return dict(self._facets.get_or(terms, lambda: self._count(terms)))
+            return dict(self._facets.get_or(key, lambda: self._count(*key)))
 
-    def _count(self, terms: tuple[str, ...]) -> dict[str, int]:
+    def _count(self, terms: tuple[str, ...], include_hidden: bool = False) -> dict[str, int]:
         counts = dict.fromkeys(CATEGORIES, 0)
+        lists = self._lists if include_hidden else self._visible
         if not terms:
             for category in CATEGORIES:
-                counts[category] = len(self._lists[(DEFAULT_SORT, category)])
+                counts[category] = len(lists[(DEFAULT_SORT, category)])
             return counts
-        for e in self._orders[DEFAULT_SORT]:
+        for e in lists[(DEFAULT_SORT, "All")]:
             if all(t in e.text for t in terms):
                 counts["All"] += 1
                 for c in e.categories:

@@ -30,6 +30,34 @@ def premium_badge(show) -> rx.Component:
     )
 
 
+def hidden_badge(show) -> rx.Component:
+    """Admins only ever see it: the curation hides this model from everyone else."""
+    return rx.cond(
+        show,
+        rx.el.span(
+            rx.icon("eye-off", size=12),
+            "Hidden",
+            data_testid="hidden-badge",
+            title="Hidden from members and viewers by curation",
+            class_name="inline-flex items-center gap-1 rounded-full bg-slate-800 px-2 py-0.5 text-xs font-semibold "
+            "text-white",
+        ),
+    )
+
+
+def featured_badge(show) -> rx.Component:
+    return rx.cond(
+        show,
+        rx.el.span(
+            rx.icon("pin", size=12),
+            rx.el.span("Featured", class_name="sr-only"),
+            data_testid="featured-badge",
+            title="Featured: pinned first in the gallery",
+            class_name="inline-flex items-center rounded-full bg-white/90 p-1 text-indigo-700 shadow-sm",
+        ),
+    )
+
+
 def availability_dot(availability, note) -> rx.Component:
     return rx.cond(
         availability == "down",

@@ -5,7 +5,14 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
-from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
+from ai_registry.components.badges import (
+    availability_dot,
+    default_star,
+    featured_badge,
+    hidden_badge,
+    premium_badge,
+    tag,
+)
 
 CARD = (
     "group flex h-full flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm "
@@ -86,8 +93,10 @@ def thumbnail(card, index=None) -> rx.Component:
             rx.fragment(),
         ),
         rx.el.div(
+            featured_badge(card.is_featured),
             default_star(card.is_default),
             premium_badge(card.is_premium),
+            hidden_badge(card.is_hidden),
             availability_dot(card.availability, card.availability_note),
             class_name="absolute left-2 top-2 flex items-center gap-1.5",
         ),

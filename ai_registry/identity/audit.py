@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ai_registry.store.audit_log import write_audit_event
+from ai_registry.store.curation import CURATION_CHANGED, CURATION_IMPORTED
 from ai_registry.store.tables import AuditEvent, User
 
 SIGN_IN = "sign_in"
@@ -30,7 +31,7 @@ SOURCES_CHANGED = "sources_changed"
 ACTIONS = (
     SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, USER_CREATED, USER_DISABLED, USER_ENABLED, ROLE_CHANGED,
     PASSWORD_RESET, INVITE_CREATED, INVITE_ACCEPTED, INVITE_REVOKED, SIGNED_UP, KEY_CREATED,
-    KEY_REVOKED, UPSTREAM_KEY_SET, UPSTREAM_KEY_REMOVED, SOURCES_CHANGED,
+    KEY_REVOKED, UPSTREAM_KEY_SET, UPSTREAM_KEY_REMOVED, SOURCES_CHANGED, CURATION_CHANGED, CURATION_IMPORTED,
 )
 
 

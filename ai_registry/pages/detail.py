@@ -6,13 +6,14 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
 from ai_registry import routes
-from ai_registry.components.badges import availability_dot, default_star, premium_badge, tag
+from ai_registry.components.badges import availability_dot, default_star, hidden_badge, premium_badge, tag
 from ai_registry.components.layout import page_shell
 from ai_registry.components.provenance import provenance_panel
 from ai_registry.components.styles import FOCUS, scroll_region
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.pages.account import account
 from ai_registry.pages.api_tab import call_mode_picker, runs_hint, snippet_key_controls
+from ai_registry.pages.curation_panel import curate_button, curate_notice, curate_panel
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -41,6 +42,7 @@ def model_header() -> rx.Component:
             rx.el.h1(DetailState.name, class_name="text-2xl font-bold tracking-tight", data_testid="model-name"),
             default_star(DetailState.is_default),
             premium_badge(DetailState.is_premium),
+            hidden_badge(DetailState.is_hidden),
             availability_dot(DetailState.availability, DetailState.availability_note),
             class_name="flex flex-wrap items-center gap-2",
         ),
@@ -54,6 +56,8 @@ def model_header() -> rx.Component:
         ),
         rx.el.div(rx.foreach(DetailState.capabilities, tag), class_name="flex flex-wrap gap-1"),
         compare_line(),
+        curate_notice(),
+        curate_panel(),
         class_name="flex flex-col gap-2",
     )
 
@@ -77,6 +81,7 @@ def compare_line() -> rx.Component:
             data_testid="compare-wins",
             class_name="inline-flex items-center gap-1 text-sm text-slate-700",
         ),
+        curate_button(),
         class_name="flex flex-wrap items-center gap-3",
     )
 

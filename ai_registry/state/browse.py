@@ -11,7 +11,13 @@ import functools
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.aggregator.runtime import catalog_index, get_aggregator, local_catalog, refresh_catalog
+from ai_registry.aggregator.runtime import (
+    catalog_index,
+    catalog_version,
+    get_aggregator,
+    local_catalog,
+    refresh_catalog,
+)
 from ai_registry.catalog.builtin import load_builtin_catalog
 from ai_registry.catalog.models import CATEGORIES
 from ai_registry.catalog.query import (
@@ -103,14 +109,15 @@ class BrowseState(rx.State):
 
     def _apply(self) -> None:
         index = catalog_index()
-        models = index.query(category=self.category, q=self.q, sort=self.sort)
+        admin = role_at_least(current_actor().role, "admin")  # only admins see what the curation hides
+        models = index.query(category=self.category, q=self.q, sort=self.sort, include_hidden=admin)
         self.total = len(models)
         run_outputs = _latest_run_outputs()
         self.cards = [card_view(m, run_outputs) for m in models[: self.limit]]
-        self.counts = index.facets(q=self.q)
+        self.counts = index.facets(q=self.q, include_hidden=admin)
         snapshot = get_aggregator().snapshot
         self.degraded = [status_view(s) for s in snapshot.degraded]
-        self.catalog_version = snapshot.version
+        self.catalog_version = catalog_version()
 
     def _navigate(self):
         self._apply()
@@ -128,7 +135,7 @@ class BrowseState(rx.State):
         self.category, self.sort, self.q = category, sort, q
         if changed:
             self.limit = PAGE_SIZE
-        if changed or self.catalog_version != get_aggregator().snapshot.version or not self.catalog_version:
+        if changed or self.catalog_version != catalog_version() or not self.catalog_version:
             self._apply()
         if not get_aggregator().is_fresh():
             return BrowseState.refresh_sources(False)
@@ -191,7 +198,7 @@ class BrowseState(rx.State):
             async with self:
                 self.refreshing = False
                 # Most refreshes bring nothing new (same bytes, same version): no cards to resend.
-                if force or self.catalog_version != get_aggregator().snapshot.version:
+                if force or self.catalog_version != catalog_version():
                     self._apply()
 
     @rx.event

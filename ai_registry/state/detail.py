@@ -14,7 +14,7 @@ import dataclasses
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.aggregator.runtime import find_model
+from ai_registry.aggregator.runtime import catalog_version, find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label, price_table, pricing_note
 from ai_registry.catalog.provenance import origin_rows
@@ -25,6 +25,7 @@ from ai_registry.codegen.runs_snippets import is_long_running, runs_snippet
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet
 from ai_registry.identity.errors import IdentityError
 from ai_registry.identity.keys import create_key_for
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.transport import is_local
 from ai_registry.kinds import kind_for
 from ai_registry.settings import get_settings
@@ -102,6 +103,7 @@ class DetailState(rx.State):
     capabilities: list[str] = []
     is_default: bool = False
     is_premium: bool = False
+    is_hidden: bool = False  # only an admin's page ever shows a hidden model
     availability: str = "unknown"
     availability_note: str = ""
     price: str = ""
@@ -128,6 +130,7 @@ class DetailState(rx.State):
     snippet_key_name: str = ""
     snippet_key_error: str = ""
     _values: dict[str, object] = {}
+    _shown_version: int = -1  # the catalog (and curation) version the page shows
     values_version: int = 0  # bumped when the playground's values change, so the snippet follows
 
     def _model(self) -> UnifiedAIModel | None:
@@ -148,12 +151,16 @@ class DetailState(rx.State):
         self.tab = routes.parse_tab(self.router.url.query_parameters.get("tab"))
         browse = await self.get_state(BrowseState)
         self.back_url = browse.gallery_url
-        if slug == self.model_slug and self.found:
+        model = find_model(slug)
+        if model is not None and model.hidden and not role_at_least(current_actor().role, "admin"):
+            model = None  # curated away: for members and viewers it is not there
+        version = catalog_version()
+        if slug == self.model_slug and self.found and model is not None and version == self._shown_version:
             return
+        self._shown_version = version
         self.model_slug = slug
         self.copied = False
         self.call_mode, self.snippet_key, self.snippet_key_name, self.snippet_key_error = "registry", "", "", ""
-        model = self._model()
         self.found = model is not None
         if model is None:
             self.name = ""
@@ -168,6 +175,7 @@ class DetailState(rx.State):
         self.capabilities = list(model.capabilities)
         self.is_default = model.is_default
         self.is_premium = model.is_premium
+        self.is_hidden = model.hidden
         self.availability = "unknown" if model.available is None else ("up" if model.available else "down")
         self.availability_note = model.availability_note or ""
         self.price = price_label(model.pricing)

@@ -39,6 +39,8 @@ class CardView:
     thumb_alt: str = ""
     is_default: bool = False
     is_premium: bool = False
+    is_hidden: bool = False  # curated away: only admins get such a card, marked "Hidden"
+    is_featured: bool = False
     availability: str = "unknown"  # up | down | unknown
     availability_note: str = ""
 
@@ -69,6 +71,8 @@ def card_view(model: UnifiedAIModel, run_outputs: Mapping[str, str] | None = Non
         thumb_alt=model.thumbnail_alt or f"Example output of {model.name}",
         is_default=model.is_default,
         is_premium=model.is_premium,
+        is_hidden=model.hidden,
+        is_featured=model.featured,
         availability=availability,
         availability_note=model.availability_note or ("Unavailable upstream" if model.available is False else ""),
     )

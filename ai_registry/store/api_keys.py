@@ -129,10 +129,10 @@ def authenticate_api_key(raw_key: str) -> KeyIdentity | None:
 
 # A key acts with its owner's role: viewers cannot call models, so a viewer's key (say, of a member
 # demoted to viewer) opens nothing. Keys from before accounts existed have no owner and keep working.
-_ROLES_WITH_KEYS = (None, "member", "admin")
+ROLES_WITH_KEYS = (None, "member", "admin")
 
 
 def verify_api_key(raw_key: str) -> bool:
     """True when `raw_key` is an active key whose owner is active and may call models (the routes' check)."""
     identity = authenticate_api_key(raw_key)
-    return identity is not None and identity.owner_role in _ROLES_WITH_KEYS
+    return identity is not None and identity.owner_role in ROLES_WITH_KEYS

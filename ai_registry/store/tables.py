@@ -285,3 +285,39 @@ class UsageRecord(SQLModel, table=True):
     http_status: int | None = None
     request_id: str | None = Field(default=None, max_length=100)
     run_id: str | None = Field(default=None, max_length=40)
+
+
+# -- curation: what admins decide about the merged catalog (issue 15) --------------------------------
+
+
+class CurationRow(SQLModel, table=True):
+    """One model's curation (see `catalog.curation.Curation`), applied after every merge.
+
+    Keyed by the model's id (casefolded), which a refresh never changes. Lists are JSON arrays.
+    """
+
+    __tablename__ = "curation"
+
+    model_id: str = Field(primary_key=True, max_length=300)
+    hidden: bool = False
+    is_default: bool = False
+    premium: bool | None = None  # None: as the merged catalog says
+    featured: bool = False
+    name: str | None = Field(default=None, max_length=120)
+    description: str | None = Field(default=None, max_length=1000)
+    readme: str | None = None
+    tags: str = Field(default="[]", max_length=2000)
+    aliases: str = Field(default="[]", max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = None
+
+
+class CurationRevision(SQLModel, table=True):
+    """One row (id 1) whose `revision` grows with every curation change: each process compares it
+    with the revision it applied, so a change made in one process reaches all of them."""
+
+    __tablename__ = "curation_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

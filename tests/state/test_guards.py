@@ -21,7 +21,7 @@ from ai_registry.identity.sessions import end_session
 from ai_registry.state.auth import ROLE_NEEDED, AuthState
 from ai_registry.state.developer import DeveloperState
 from ai_registry.store.db import session_scope
-from ai_registry.store.tables import ApiKey, AppSetting, AuditEvent, Run
+from ai_registry.store.tables import ApiKey, AppSetting, AuditEvent, CurationRow, Run
 from ai_registry.store.users import get_user_by_email
 from tests.state.playground_states import build_states, substate
 from tests.support.accounts import sign_in_state
@@ -55,6 +55,9 @@ EXPECTED_ROLES = {
     "UsageState.on_load": "viewer",
     "UsageState.set_user_filter": "admin",
     "UsageState.load_upstream": "admin",
+    "CurationState.open_panel": "admin",
+    "CurationState.close_panel": "admin",
+    "CurationState.save": "admin",
 }
 
 
@@ -121,7 +124,7 @@ def database_counts() -> dict[str, int]:
     with session_scope() as session:
         return {
             table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (ApiKey, AppSetting, Run)
+            for table in (ApiKey, AppSetting, Run, CurationRow)
         } | {
             "audit": session.exec(
                 select(func.count()).select_from(AuditEvent).where(AuditEvent.action != "user_created")
