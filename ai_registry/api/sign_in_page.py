@@ -22,8 +22,13 @@ font:inherit;font-weight:600;cursor:pointer}button:hover{background:#3730a3}
 """
 
 
-def sign_in_html(*, next_path: str, email: str = "", error: str = "", notice: str = "") -> str:
-    """The whole page. `error` is shown in an alert; the email typed is kept, the password never is."""
+def sign_in_html(
+    *, next_path: str, email: str = "", error: str = "", notice: str = "", signup_open: bool = False
+) -> str:
+    """The whole page. `error` is shown in an alert; the email typed is kept, the password never is.
+
+    With `signup_open` (an admin turned open sign-up on) it links to `/sign-up`."""
+    signup = ' Or <a href="/sign-up" id="sign-up-link">sign up</a> with your work address.' if signup_open else ""
     alert = f'<p class="error" role="alert" id="sign-in-error">{escape(error)}</p>' if error else ""
     info = f'<p class="lead" role="status">{escape(notice)}</p>' if notice else ""
     return f"""<!DOCTYPE html>
@@ -42,5 +47,6 @@ def sign_in_html(*, next_path: str, email: str = "", error: str = "", notice: st
 {" autofocus" if email else ""}>
 <button type="submit">Sign in</button>
 </form>
-<p class="note">No account yet? Ask an administrator for an invite link.</p>
+<p class="note">Have an invite? Open the link you were sent to create your account.
+No account yet? Ask an administrator for an invite link.{signup}</p>
 </main></body></html>"""

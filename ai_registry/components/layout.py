@@ -35,6 +35,15 @@ def announce_copied() -> rx.event.EventSpec:
 def account_menu(*, email, role, refusal, on_dismiss) -> rx.Component:
     """Who is signed in (email, role), a real sign-out form post, and the last refusal if any."""
     return rx.fragment(
+        # Administrators only (the pages check again on the server): people, invites and the audit log.
+        rx.cond(
+            role == "admin",
+            nav_link(
+                rx.icon("users", size=16, aria_hidden="true", class_name="lg:hidden"),
+                rx.el.span("Team", class_name="sr-only lg:not-sr-only"),
+                href=routes.TEAM,
+            ),
+        ),
         rx.el.span(
             rx.el.span(email, class_name="hidden truncate md:inline", data_testid="account-email"),
             rx.el.span(role, class_name="rounded bg-slate-100 px-1.5 py-0.5 text-xs", data_testid="account-role"),
