@@ -14,6 +14,7 @@ from ai_registry.state.auth import current_actor, requires
 from ai_registry.store.audit_log import query_audit_events
 from ai_registry.store.db import session_scope
 from ai_registry.store.tables import AuditEvent
+from ai_registry.store.users import normalize_email
 
 PAGE_SIZE = 50
 MAX_DETAILS_SHOWN = 300
@@ -107,7 +108,7 @@ class AuditState(rx.State):
         if not role_at_least(current_actor().role, "admin"):
             return rx.redirect(routes.BROWSE, replace=True)
         params = self.router.url.query_parameters
-        self.person = str(params.get("person", "") or "")[:300]
+        self.person = normalize_email(str(params.get("person", "") or ""))[:300]
         action = str(params.get("action", "") or "")
         self.action = action if action in AUDIT_ACTIONS else ""
         self.page = 0
@@ -119,7 +120,7 @@ class AuditState(rx.State):
     @requires("admin")
     def apply_filters(self, form_data: dict):
         """The person filter's form: an email (who acted, or whom it was about)."""
-        self.person = str(form_data.get("person", self.person)).strip()[:300]
+        self.person = normalize_email(str(form_data.get("person", self.person)))[:300]
         self.action = str(form_data.get("action", self.action)).strip()
         self.page = 0
         self._load()
