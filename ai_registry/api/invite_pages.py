@@ -34,7 +34,8 @@ from ai_registry.store.tables import User, utcnow
 SIGNUP_CLOSED = "Sign-up is closed on this server. Ask an administrator for an invite link."
 PASSWORDS_DIFFER = "The two passwords are not the same; type the same password twice."
 # The token is in the address: no other site learns it through Referer, no cache keeps the page.
-_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+# (Not `no-referrer`: Chromium then sends `Origin: null` with the form, which the origin guard refuses.)
+_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex"}
 _MAX_FIELD = 2048
 _EXTRA_STYLE = ".field-note{margin:6px 0 0;color:#475569;font-size:.85rem}input[readonly]{background:#f1f5f9}"
 

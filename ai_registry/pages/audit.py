@@ -96,7 +96,7 @@ def pager() -> rx.Component:
     return rx.el.div(
         rx.el.button("Newer", type="button", on_click=AuditState.previous_page, disabled=AuditState.page == 0,
                      data_testid="audit-newer", class_name=SECONDARY + " disabled:opacity-50"),
-        rx.el.span("Page ", AuditState.page + 1, class_name="text-sm text-slate-700", data_testid="audit-page"),
+        rx.el.span("Page ", AuditState.page + 1, class_name="text-sm text-slate-700", data_testid="audit-page-number"),
         rx.el.button("Older", type="button", on_click=AuditState.next_page, disabled=~AuditState.has_next,
                      data_testid="audit-older", class_name=SECONDARY + " disabled:opacity-50"),
         class_name="flex items-center gap-3",

@@ -78,7 +78,7 @@ def test_an_invite_page_is_a_plain_form_and_accepting_signs_the_person_in(client
     assert page.status_code == 200
     assert f'<form method="post" action="/invite/{raw}"' in page.text
     assert "as a viewer" in page.text
-    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "same-origin" and page.headers["cache-control"] == "no-store"
     answer = accept(client, raw)
     assert answer.status_code == 303 and answer.headers["location"] == "/dashboard/ai-settings"
     cookie = answer.headers["set-cookie"]
