@@ -62,7 +62,7 @@ def account_form_html(
 ) -> str:
     """The new-account form: email (read-only when an invite names it), name, password twice."""
     alert = f'<p class="error" role="alert" id="form-error">{escape(error)}</p>' if error else ""
-    email_attributes = " readonly aria-describedby=\"email-note\"" if email_fixed else (" autofocus" if not email else "")
+    email_attributes = ' readonly aria-describedby="email-note"' if email_fixed else ("" if email else " autofocus")
     email_note = '<p class="field-note" id="email-note">This invite is for this address.</p>' if email_fixed else ""
     focus_name = " autofocus" if email and not display_name else ""
     return _document(title, f"""

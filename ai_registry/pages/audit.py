@@ -61,19 +61,21 @@ def filters() -> rx.Component:
 
 
 def event_row(event: AuditView) -> rx.Component:
+    wrap = " min-w-[11rem] [overflow-wrap:anywhere]"
     return rx.el.tr(
         rx.el.td(event.at, class_name=CELL + " whitespace-nowrap font-mono text-xs"),
-        rx.el.td(event.who, class_name=CELL + " break-all"),
+        rx.el.td(event.who, class_name=CELL + wrap),
         rx.el.td(rx.el.code(event.action, class_name="text-xs"), data_testid="audit-row-action", class_name=CELL),
-        rx.el.td(event.target, class_name=CELL + " break-all"),
+        rx.el.td(event.target, class_name=CELL + wrap),
         rx.el.td(event.address, class_name=CELL + " whitespace-nowrap font-mono text-xs"),
-        rx.el.td(event.details, class_name=CELL + " text-xs text-slate-700"),
+        rx.el.td(event.details, class_name=CELL + " min-w-[14rem] text-xs text-slate-700 [overflow-wrap:anywhere]"),
         data_testid="audit-row",
         class_name="border-t border-slate-200",
     )
 
 
 def event_table() -> rx.Component:
+    """A table from a tablet's width up (it scrolls sideways if it must)."""
     head = ("When", "Who", "Action", "Target", "Address", "Details")
     return rx.el.div(
         rx.el.table(
@@ -84,11 +86,40 @@ def event_table() -> rx.Component:
                 class_name="bg-slate-50",
             ),
             rx.el.tbody(rx.foreach(AuditState.events, event_row)),
-            class_name="w-full min-w-[56rem] text-sm",
+            class_name="w-full text-sm",
         ),
         **scroll_region("Audit events"),
         data_testid="audit-table",
-        class_name=f"overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm {FOCUS}",
+        class_name=f"hidden overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm md:block {FOCUS}",
+    )
+
+
+def event_card(event: AuditView) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.el.code(event.action, class_name="text-sm font-semibold text-slate-900"),
+            rx.el.span(event.at, class_name="font-mono text-xs text-slate-600"),
+            class_name="flex flex-wrap items-baseline justify-between gap-x-3",
+        ),
+        rx.el.p(rx.el.span("By ", class_name="text-slate-600"), event.who,
+                rx.cond(event.address != "", rx.el.span(" from ", event.address, class_name="text-slate-600")),
+                class_name="text-sm [overflow-wrap:anywhere]"),
+        rx.cond(event.target != "", rx.el.p(rx.el.span("About ", class_name="text-slate-600"), event.target,
+                                            class_name="text-sm [overflow-wrap:anywhere]")),
+        rx.cond(event.details != "", rx.el.p(event.details, class_name="text-xs text-slate-700 "
+                                             "[overflow-wrap:anywhere]")),
+        data_testid="audit-card",
+        class_name="flex flex-col gap-1 border-t border-slate-200 px-3 py-3 first:border-t-0",
+    )
+
+
+def event_cards() -> rx.Component:
+    """The same events as cards on a phone."""
+    return rx.el.div(
+        rx.el.p(AuditState.page_label, class_name="px-3 py-2 text-sm text-slate-700"),
+        rx.el.ul(rx.foreach(AuditState.events, event_card), aria_label="Audit events",
+                 class_name="border-t border-slate-200"),
+        class_name="rounded-xl border border-slate-200 bg-white shadow-sm md:hidden",
     )
 
 
@@ -114,6 +145,7 @@ def audit_page() -> rx.Component:
             filters(),
             notice(AuditState.filter_error, "audit-filter-error", ok=False),
             event_table(),
+            event_cards(),
             pager(),
             data_loaded=AuditState.loaded.to_string(),
             data_testid="audit-page",

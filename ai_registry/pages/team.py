@@ -102,7 +102,9 @@ def person_row(person: PersonView) -> rx.Component:
         rx.el.div(
             rx.el.div(
                 rx.el.span(person.name, class_name="font-medium text-slate-900"),
-                rx.cond(person.is_you, rx.el.span("you", class_name="rounded bg-indigo-50 px-1.5 text-xs text-indigo-800")),
+                rx.cond(
+                    person.is_you, rx.el.span("you", class_name="rounded bg-indigo-50 px-1.5 text-xs text-indigo-800")
+                ),
                 rx.cond(
                     person.active,
                     rx.el.span("active", class_name="rounded bg-emerald-50 px-1.5 text-xs text-emerald-800"),

@@ -52,7 +52,7 @@ def audit_view(event: AuditEvent) -> AuditView:
     return AuditView(
         id=event.id or 0,
         at=event.at.strftime("%Y-%m-%d %H:%M:%S UTC") if event.at else "",
-        who=event.actor_email or "(anonymous or command line)",
+        who=event.actor_email or "(not signed in)",
         address=event.address or "",
         action=event.action,
         target=event.target or "",

@@ -242,7 +242,9 @@ class TeamState(rx.State):
             revoked = invites.revoke_invite(session=session, actor=actor, invite_id=int(invite_id),
                                             address=self._address())
         self.invite_error = ""
-        self.invite_notice = "Invite withdrawn; its link no longer works." if revoked else "That invite is already closed."
+        self.invite_notice = (
+            "Invite withdrawn; its link no longer works." if revoked else "That invite is already closed."
+        )
         self._reload()
 
     @rx.event

@@ -145,7 +145,7 @@ def test_screens_of_the_new_pages(browser, app_server, width: str) -> None:
         screenshot(page, f"team-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= w
         open_loaded(page, AUDIT, "audit-page")
-        expect(page.get_by_test_id("audit-row").first).to_be_visible()
+        expect(page.get_by_test_id("audit-row" if width == "desktop" else "audit-card").first).to_be_visible()
         screenshot(page, f"audit-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= w
     finally:

@@ -200,7 +200,7 @@ def test_the_audit_page_pages_newest_first_and_filters() -> None:
                               address="10.0.0.1", target=f"key {n}", details={"n": n})
         write_audit_event(session=session, action="sign_in_failed", target="eve@example.org")
     state = audit_page()
-    assert state.events[0].action == "sign_in_failed" and state.events[0].who == "(anonymous or command line)"
+    assert state.events[0].action == "sign_in_failed" and state.events[0].who == "(not signed in)"
     assert len(state.events) == PAGE_SIZE and state.has_next
     state.next_page()
     assert state.page == 1 and not state.has_next and len(state.events) == 7
