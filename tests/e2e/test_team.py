@@ -161,6 +161,64 @@ def test_screens_of_the_new_pages(browser, app_server, width: str) -> None:
         expect(page.get_by_role("alert")).to_contain_text("not the same")
         expect(page.get_by_label("Email")).to_have_value(f"shot-{width}@e2e.example")
         assert page.evaluate("document.documentElement.scrollWidth") <= w
+        assert axe_violations(page) == []
         screenshot(page, f"invite-error-{width}")
     finally:
         anonymous.close()
+
+
+def axe_violations(page) -> list[dict]:
+    from tests.e2e.test_accessibility import AXE, RUN_AXE
+
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE)
+
+
+def save_signup(page, *, open_: bool, domains: str) -> None:
+    open_loaded(page, TEAM, "team-page")
+    box = page.get_by_test_id("signup-open")
+    if box.is_checked() != open_:
+        box.click()
+    expect(box).to_be_checked(checked=open_)
+    page.get_by_label("Allowed email domains").fill(domains)
+    page.get_by_test_id("save-signup").click()
+    expect(page.get_by_test_id("signup-notice")).to_have_text(
+        f"Open sign-up is on for {domains}." if open_ else "Open sign-up is off."
+    )
+
+
+def test_open_sign_up_turned_on_and_off_in_the_team_page(page, browser, app_server) -> None:
+    email = f"joiner-{uuid.uuid4().hex[:8]}@signup.example"
+    visitor_context = browser.new_context(base_url=app_server.url, viewport={"width": 375, "height": 812})
+    visitor_context.set_default_timeout(15_000)
+    try:
+        save_signup(page, open_=True, domains="signup.example")
+        visitor = visitor_context.new_page()
+        visitor.goto("/sign-in")
+        visitor.get_by_role("link", name="sign up").click()
+        visitor.wait_for_url(re.compile(r"/sign-up$"))
+        expect(visitor.get_by_text("Open to addresses at signup.example.")).to_be_visible()
+        assert axe_violations(visitor) == []
+        for address, expected in (("eve@other.example", "open only to addresses at signup.example"), (email, None)):
+            visitor.get_by_label("Email").fill(address)
+            visitor.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+            visitor.get_by_label("Password again").fill(NEW_PASSWORD)
+            visitor.get_by_role("button", name="Create account").click()
+            if expected:
+                expect(visitor.get_by_role("alert")).to_contain_text(expected)
+                expect(visitor.get_by_label("Email")).to_have_value(address)
+        visitor.wait_for_url(re.compile(re.escape(GALLERY) + r"$"))
+        expect(visitor.get_by_test_id("account-role")).to_have_text("member")
+    finally:
+        save_signup(page, open_=False, domains="signup.example")
+        visitor_context.close()
+    closed = browser.new_context(base_url=app_server.url)
+    try:
+        gone = closed.new_page()
+        gone.goto("/sign-up")
+        expect(gone.get_by_role("alert")).to_have_text(re.compile("Sign-up is closed"))
+        assert axe_violations(gone) == []
+        gone.goto("/invite/forged-token-value-that-is-long-enough")
+        expect(gone.get_by_role("alert")).to_have_text(re.compile("not valid"))
+    finally:
+        closed.close()
