@@ -222,3 +222,32 @@ def test_open_sign_up_turned_on_and_off_in_the_team_page(page, browser, app_serv
         expect(gone.get_by_role("alert")).to_have_text(re.compile("not valid"))
     finally:
         closed.close()
+
+
+def role_in_db(data_dir, email: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "registry.db") as db:
+        return db.execute('SELECT role FROM "user" WHERE email = ?', (email,)).fetchone()[0]
+
+
+def test_a_member_promoting_themselves_over_a_hand_made_socket_is_refused(browser, app_server) -> None:
+    """The member knows their own id (ids are small numbers) and sends TeamState.change_role by hand."""
+    from ai_registry.state.team import TeamState
+    from tests.e2e.test_hand_made_events import HAND_MADE_EVENT
+
+    context = app_server.signed_in_context(browser, "member")
+    try:
+        page = context.new_page()
+        page.goto(GALLERY)
+        expect(page.get_by_test_id("account-role")).to_have_text("member")
+        calls = [("change_role", {"user_id": user_id, "role": "admin"}) for user_id in (1, 2, 3)]
+        calls += [("disable_user", {"user_id": 1}), ("create_invite", {"form_data": {"role": "admin", "hours": "24"}})]
+        for handler, payload in calls:
+            replies = "\n".join(page.evaluate(HAND_MADE_EVENT, [f"{TeamState.get_full_name()}.{handler}", payload]))
+            assert "Only an administrator can do this." in replies, (handler, replies)
+            assert "new_invite_link" not in replies and "people_notice" not in replies
+        assert role_in_db(app_server.data_dir, "member@e2e.example") == "member"
+        assert role_in_db(app_server.data_dir, "admin@e2e.example") == "admin"
+    finally:
+        context.close()
