@@ -16,13 +16,16 @@ from ai_registry.first_paint import serve_pages_without_preloads
 from ai_registry.identity.first_admin import startup_hint
 from ai_registry.inference.interrupted import interrupted_runs_on_start
 from ai_registry.inference.webhooks import abandoned_api_runs_on_start
+from ai_registry.pages.audit import audit_page
 from ai_registry.pages.browse import browse_page
 from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
 from ai_registry.pages.usage import usage_page
+from ai_registry.pages.team import team_page
 from ai_registry.socket_records import records_kept_clean
+from ai_registry.state.audit import AuditState
 from ai_registry.state.auth import AuthState
 from ai_registry.state.browse import BrowseState
 from ai_registry.state.compare import CompareState
@@ -32,6 +35,7 @@ from ai_registry.state.developer import DeveloperState
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 from ai_registry.state.usage import UsageState
+from ai_registry.state.team import TeamState
 
 app = rx.App(
     # Applied in order, each wrapping the ones before: the security headers and the origin guard are outermost.
@@ -129,4 +133,16 @@ app.add_page(
     route=routes.USAGE,
     title="Usage · AI Model Registry",
     on_load=[AuthState.load_session, UsageState.on_load],
+)
+app.add_page(
+    team_page,
+    route=routes.TEAM,
+    title="Team · AI Model Registry",
+    on_load=[AuthState.load_session, TeamState.on_load],
+)
+app.add_page(
+    audit_page,
+    route=routes.AUDIT,
+    title="Audit log · AI Model Registry",
+    on_load=[AuthState.load_session, AuditState.on_load],
 )

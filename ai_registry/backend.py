@@ -9,7 +9,9 @@ import logging
 from fastapi_offline import FastAPIOffline
 
 from ai_registry.api import build_registry_router
+from ai_registry.api.audit_export import build_audit_export_router
 from ai_registry.api.auth_routes import build_auth_router
+from ai_registry.api.invite_pages import build_invite_router
 from ai_registry.api.media_route import build_media_router
 from ai_registry.api.runs_api import build_runs_router
 from ai_registry.api.share_page import build_share_router
@@ -34,6 +36,8 @@ def build_backend() -> FastAPIOffline:
     app.include_router(build_media_router())
     app.include_router(build_auth_router())
     app.include_router(build_sso_router())
+    app.include_router(build_invite_router())
+    app.include_router(build_audit_export_router())
     app.include_router(build_share_router())
     app.include_router(build_usage_export_router())
     app.include_router(build_registry_router())

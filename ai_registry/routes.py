@@ -10,6 +10,11 @@ DETAIL = "/dashboard/ai-settings/[slug]"
 RUNS = "/dashboard/ai-settings/[slug]/runs"
 COMPARE = "/dashboard/ai-settings/compare"
 DEVELOPER_SETTINGS = "/dashboard/developer-settings"
+TEAM = "/dashboard/team"  # admins: people, roles, invites, open sign-up
+AUDIT = "/dashboard/audit"  # admins: the audit log
+AUDIT_EXPORT = "/audit.jsonl"  # admins: the audit log as JSON Lines (same filters as the page)
+INVITE = "/invite"  # /invite/<token>: accept an invite (a plain HTTP page, signed out)
+SIGN_UP = "/sign-up"  # open sign-up (a plain HTTP page), when an admin turned it on
 TABS = ("playground", "api", "readme")
 DEFAULT_TAB = "playground"
 
@@ -51,3 +56,13 @@ def compare_url(slugs: list[str] | tuple[str, ...] = (), *, session: str = "") -
 
 USAGE = "/dashboard/usage"
 USAGE_CSV = "/usage.csv"  # the usage page's export, for the signed-in browser's session cookie
+
+
+def invite_path(raw_token: str) -> str:
+    return f"{INVITE}/{raw_token}"
+
+
+def audit_export_url(*, person: str = "", action: str = "") -> str:
+    """The JSON Lines export of the audit log with the page's filters."""
+    params = {key: value for key, value in (("person", person), ("action", action)) if value}
+    return AUDIT_EXPORT + (f"?{urlencode(params)}" if params else "")

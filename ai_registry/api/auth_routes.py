@@ -45,9 +45,12 @@ def _same_origin(request: Request) -> bool:
     )
 
 
-def _page(status: int, *, next_path: str, email: str = "", error: str = "", notice: str = "", headers=None):
+def _page(
+    status: int, *, next_path: str, email: str = "", error: str = "", notice: str = "", headers=None,
+    signup_open: bool = False,
+):
     return HTMLResponse(
-        sign_in_html(next_path=next_path, email=email, error=error, notice=notice),
+        sign_in_html(next_path=next_path, email=email, error=error, notice=notice, signup_open=signup_open),
         status_code=status, headers={**_NO_STORE, **(headers or {})},
     )
 
@@ -55,6 +58,13 @@ def _page(status: int, *, next_path: str, email: str = "", error: str = "", noti
 def _signed_in(raw_token: str | None) -> bool:
     with session_scope() as session:
         return session_for_token(session=session, raw_token=raw_token) is not None
+
+
+def _signup_open() -> bool:
+    from ai_registry.identity.signup_setting import read_signup_setting
+
+    with session_scope() as session:
+        return read_signup_setting(session=session).open
 
 
 def _password_sign_in(email: str, password: str, address: str | None, user_agent: str | None):
@@ -88,7 +98,8 @@ def build_auth_router() -> APIRouter:
         if await asyncio.to_thread(_signed_in, request.cookies.get(SESSION_COOKIE)):
             return RedirectResponse(next_path, status_code=303, headers=_NO_STORE)
         notice = SIGNED_OUT if request.query_params.get("signed_out") else ""
-        return _page(200, next_path=next_path, notice=notice)
+        signup_open = await asyncio.to_thread(_signup_open)
+        return _page(200, next_path=next_path, notice=notice, signup_open=signup_open)
 
     @router.post("/auth/sign-in")
     async def post_sign_in(request: Request) -> Response:

@@ -48,11 +48,15 @@ def _sso_block(label: str | None, next_path: str) -> str:
             '<p class="or">or with your password</p>')
 
 
-def sign_in_html(*, next_path: str, email: str = "", error: str = "", notice: str = "", sso=_UNSET) -> str:
+def sign_in_html(
+    *, next_path: str, email: str = "", error: str = "", notice: str = "", sso=_UNSET, signup_open: bool = False
+) -> str:
     """The whole page. `error` is shown in an alert; the email typed is kept, the password never is.
 
-    With single sign-on configured (or `sso` given a label) a "Sign in with <label>" button leads the page.
+    With single sign-on configured (or `sso` given a label) a "Sign in with <label>" button leads the page;
+    with `signup_open` (an admin turned open sign-up on) it links to `/sign-up`.
     """
+    signup = ' Or <a href="/sign-up" id="sign-up-link">sign up</a> with your work address.' if signup_open else ""
     sso_block = _sso_block(sso_label() if sso is _UNSET else sso, next_path)
     alert = f'<p class="error" role="alert" id="sign-in-error">{escape(error)}</p>' if error else ""
     info = f'<p class="lead" role="status">{escape(notice)}</p>' if notice else ""
@@ -73,5 +77,6 @@ def sign_in_html(*, next_path: str, email: str = "", error: str = "", notice: st
 {" autofocus" if email else ""}>
 <button type="submit">Sign in</button>
 </form>
-<p class="note">No account yet? Ask an administrator for an invite link.</p>
+<p class="note">Have an invite? Open the link you were sent to create your account.
+No account yet? Ask an administrator for an invite link.{signup}</p>
 </main></body></html>"""

@@ -37,6 +37,21 @@ def account_menu(*, email, role, refusal, on_dismiss) -> rx.Component:
     return rx.fragment(
         # Members and administrators call models, so they have usage; viewers do not.
         rx.cond((role == "member") | (role == "admin"), nav_link("Usage", href=routes.USAGE)),
+        # Administrators only (the pages check again on the server): people, invites and the audit log.
+        rx.cond(
+            role == "admin",
+            ReactRouterLink.create(
+                rx.icon("users", size=16, aria_hidden="true", class_name="lg:hidden"),
+                rx.el.span("Team", class_name="sr-only lg:not-sr-only"),
+                to=routes.TEAM,
+                title="Team and audit log",
+                data_testid="nav-team",
+                # Narrower than the other links on a phone, where the bar has no room to spare.
+                class_name="whitespace-nowrap rounded-md px-1 py-2 text-sm font-medium text-slate-700 "
+                "hover:bg-slate-100 sm:px-3 focus-visible:outline-2 focus-visible:outline-offset-2 "
+                "focus-visible:outline-indigo-600",
+            ),
+        ),
         rx.el.span(
             # From lg: on a tablet the sections (Usage included) take the room; the role still shows.
             rx.el.span(email, class_name="hidden truncate lg:inline", data_testid="account-email"),
@@ -99,7 +114,8 @@ def page_shell(*children: rx.Component, title: str = "", account: rx.Component |
                         href=routes.DEVELOPER_SETTINGS,
                     ),
                     account if account is not None else rx.fragment(),
-                    class_name="flex items-center gap-1",
+                    # No gap on a phone: each link has its own padding, and an admin's bar holds one more.
+                    class_name="flex items-center gap-0 sm:gap-1",
                     aria_label="Main",
                 ),
                 class_name="mx-auto flex max-w-[1600px] items-center justify-between gap-2 px-4 py-3 sm:gap-4 sm:px-6",

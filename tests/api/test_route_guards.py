@@ -38,6 +38,14 @@ PUBLIC_BY_CONTRACT = {
 }
 # Opened by a secret in the address itself (a share link's token): anything else is a 404.
 TOKEN_ROUTES = {"/share/{token}"}
+# An invite's form: a signed-out browser opens it with the invite's token; a forged one is a 404 for
+# both the page and the form's post (which also refuses a foreign origin, like every cookie route).
+INVITE_ROUTES = {"/invite/{token}"}
+# Open sign-up: the page and its post answer 403 "closed" unless an admin opened it (tested in
+# tests/api/test_invite_pages.py); the post refuses a foreign origin.
+SIGN_UP_ROUTES = {"/sign-up"}
+# For an administrator's browser session only: 401 without one, 403 for a member or viewer.
+ADMIN_SESSION_ROUTES = {"/audit.jsonl"}
 KEY_PREFIXES = ("/api/", "/v1/")  # scripts, with a personal key; cookies open nothing here
 SESSION_PREFIXES = ("/media/", "/runs/")  # a signed-in browser (a run's file, a run's JSON record)
 SESSION_ROUTES = {"/usage.csv"}  # a signed-in browser: the usage page's export
@@ -84,6 +92,27 @@ def test_every_route_is_public_on_purpose_or_refuses_anonymous_callers(client, p
         return
     if path in TOKEN_ROUTES:
         assert method == "GET" and client.request(method, concrete(path)).status_code == 404
+        return
+    if path in INVITE_ROUTES:
+        assert client.request(method, concrete(path), headers={"Origin": BASE}).status_code == 404
+        if method == "POST":
+            foreign = client.post(concrete(path), headers={"Origin": "https://evil.example"})
+            assert foreign.status_code == 403
+        return
+    if path in SIGN_UP_ROUTES:
+        assert client.request(method, path, headers={"Origin": BASE}).status_code == 403
+        if method == "POST":
+            assert client.post(path, headers={"Origin": "https://evil.example"}).status_code == 403
+        return
+    if path in ADMIN_SESSION_ROUTES:
+        assert method == "GET"
+        for cookies, status in (({}, 401), ({SESSION_COOKIE: "forged"}, 401),
+                                ({SESSION_COOKIE: session_token("member")}, 403),
+                                ({SESSION_COOKIE: session_token("viewer")}, 403),
+                                ({SESSION_COOKIE: session_token("admin")}, 200)):
+            client.cookies.clear()
+            client.cookies.update(cookies)
+            assert client.get(path).status_code == status, f"{path} with {list(cookies)}"
         return
     allowed = path.startswith(KEY_PREFIXES + SESSION_PREFIXES) or path in SESSION_ROUTES
     assert allowed, f"{method} {path} fits no access rule"

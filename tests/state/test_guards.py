@@ -58,6 +58,18 @@ EXPECTED_ROLES = {
     "CurationState.open_panel": "admin",
     "CurationState.close_panel": "admin",
     "CurationState.save": "admin",
+    # Admin pages: on_load sends anyone below admin to the models page; every change needs an admin.
+    "TeamState.on_load": "viewer",
+    "TeamState.change_role": "admin",
+    "TeamState.disable_user": "admin",
+    "TeamState.enable_user": "admin",
+    "TeamState.create_invite": "admin",
+    "TeamState.revoke_invite": "admin",
+    "TeamState.save_signup": "admin",
+    "AuditState.on_load": "viewer",
+    "AuditState.apply_filters": "admin",
+    "AuditState.set_action": "admin",
+    "AuditState.next_page": "admin",
 }
 
 
