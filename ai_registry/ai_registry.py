@@ -22,8 +22,8 @@ from ai_registry.pages.compare import compare_page
 from ai_registry.pages.detail import detail_page
 from ai_registry.pages.developer import developer_page
 from ai_registry.pages.runs import runs_page
-from ai_registry.pages.usage import usage_page
 from ai_registry.pages.team import team_page
+from ai_registry.pages.usage import usage_page
 from ai_registry.socket_records import records_kept_clean
 from ai_registry.state.audit import AuditState
 from ai_registry.state.auth import AuthState
@@ -34,8 +34,8 @@ from ai_registry.state.detail import DetailState
 from ai_registry.state.developer import DeveloperState
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
-from ai_registry.state.usage import UsageState
 from ai_registry.state.team import TeamState
+from ai_registry.state.usage import UsageState
 
 app = rx.App(
     # Applied in order, each wrapping the ones before: the security headers and the origin guard are outermost.
