@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     sso_role: Literal["admin", "member", "viewer"] = "member"
     # The provider's name on the sign-in button: "Sign in with <label>".
     sso_label: str = "single sign-on"
+    # Whether SSO may sign in to an account that already has a password (matched by the provider's
+    # verified email). Off: such an account keeps signing in with its password only, so a provider
+    # that vouches for an address cannot take over a local administrator (Open WebUI's default too).
+    sso_merge_by_email: bool = False
     # The local engine as its own service (`python -m ai_registry engine`): its base URL, without
     # `/v1`. Unset: the engine runs in this process. The key is a secret shared with the engine.
     engine_url: str | None = None

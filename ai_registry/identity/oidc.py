@@ -70,6 +70,7 @@ class SsoConfig:
     domains: tuple[str, ...] = ()
     role: str = "member"
     label: str = "single sign-on"
+    merge_by_email: bool = False
 
     @classmethod
     def from_settings(cls, settings) -> SsoConfig | None:
@@ -80,6 +81,7 @@ class SsoConfig:
             issuer=settings.sso_issuer.strip().rstrip("/"), client_id=settings.sso_client_id.strip(),
             client_secret=secret or None, domains=tuple(settings.sso_domains), role=settings.sso_role,
             label=(settings.sso_label or "").strip() or "single sign-on",
+            merge_by_email=settings.sso_merge_by_email,
         )
 
 
@@ -338,6 +340,12 @@ def sso_sign_in(
     user = get_user_by_email(session=session, email=email)
     if user is not None and not user.active:
         raise SsoError(DISABLED, reason="disabled", status=403, email=email)
+    if user is not None and user.password_hash is not None and not config.merge_by_email:
+        raise SsoError(
+            f"{email} already has an account that signs in with a password: use the password form below "
+            "(an administrator can let single sign-on in to such accounts with AI_REGISTRY_SSO_MERGE_BY_EMAIL).",
+            reason="password_account", status=409, email=email,
+        )
     if user is None:
         user = create_user(
             session=session, email=email, password=None, role=config.role, display_name=display_name,

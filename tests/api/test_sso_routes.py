@@ -154,10 +154,32 @@ def test_a_good_sign_in_creates_the_account_with_the_configured_role_and_a_sessi
     assert client.get("/sign-in", params={"next": "/dashboard/compare"}).headers["location"] == "/dashboard/compare"
 
 
-def test_an_existing_account_keeps_its_role(client: TestClient, provider: OidcProvider) -> None:
+def test_an_account_sso_made_keeps_its_role(client: TestClient, provider: OidcProvider) -> None:
+    with session_scope() as session:
+        create_user(session=session, email="bo@example.org", password=None, role="member")
+    provider.sign_in_as("bo@example.org")
+    assert sign_in_round(client).status_code == 303
+    with session_scope() as session:
+        assert get_user_by_email(session=session, email="bo@example.org").role == "member"
+    assert users() == ["bo@example.org"] and len(sessions()) == 1
+
+
+def test_a_password_account_is_not_entered_by_sso_unless_merging_is_on(
+    client: TestClient, provider: OidcProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_registry.settings import get_settings
+
     with session_scope() as session:
         create_user(session=session, email="ann@example.org", password="correct horse battery", role="admin")
     provider.sign_in_as("ann@example.org")
+    refused = sign_in_round(client)
+    assert refused.status_code == 409 and "signs in with a password" in refused.text
+    assert sessions() == []
+    [failed] = audit_lines("sign_in_failed")
+    assert failed.details == {"method": "sso", "reason": "password_account"}
+
+    monkeypatch.setenv("AI_REGISTRY_SSO_MERGE_BY_EMAIL", "true")
+    get_settings.cache_clear()
     answer = sign_in_round(client)
     assert answer.status_code == 303
     with session_scope() as session:

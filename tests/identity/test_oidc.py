@@ -199,8 +199,12 @@ def test_a_first_sso_sign_in_creates_the_account_with_the_configured_role(db: Se
 
 
 def test_an_existing_account_keeps_its_role_and_a_disabled_one_is_refused(db: Session, admin, member) -> None:
-    user, _token = sso_sign_in(session=db, config=SsoConfig(issuer="i", client_id="c", client_secret=None,
-                                                            role="viewer"), email=member.email)
+    viewer_config = SsoConfig(issuer="i", client_id="c", client_secret=None, role="viewer")
+    with pytest.raises(SsoError, match="signs in with a password") as refused:
+        sso_sign_in(session=db, config=viewer_config, email=member.email)  # a password account: not by default
+    assert refused.value.reason == "password_account" and refused.value.status == 409
+    merging = SsoConfig(issuer="i", client_id="c", client_secret=None, role="viewer", merge_by_email=True)
+    user, _token = sso_sign_in(session=db, config=merging, email=member.email)
     assert user.id == member.id and user.role == "member"
     disable_user(session=db, user=get_user_by_email(session=db, email=member.email))
     db.commit()
