@@ -18,6 +18,7 @@ from ai_registry.identity.sessions import session_for_token
 from ai_registry.identity.web import token_from_cookie_header
 from ai_registry.media.sniff import CONTENT_TYPES
 from ai_registry.media.storage import media_file
+from ai_registry.media.thumbnail_cache import cached_file
 from ai_registry.store.db import session_scope
 from ai_registry.store.runs import find_run_by_output, get_run, run_record
 
@@ -78,6 +79,19 @@ def build_media_router() -> APIRouter:
             filename=name if download else None,
             content_disposition_type="attachment" if download else "inline",
             headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.get("/thumbs/{name}")
+    def thumbnail(name: str):
+        """An upstream thumbnail as this server cached and re-encoded it (public images, no session:
+        they are the upstream's own published thumbnails, only pixels, and cacheable)."""
+        path = cached_file(name)
+        if path is None:
+            raise HTTPException(404, "No such thumbnail")
+        return FileResponse(
+            path,
+            media_type="image/webp",
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     @router.get("/runs/{run_id}.json")
