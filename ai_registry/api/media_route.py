@@ -1,4 +1,5 @@
-"""`/media/<name>`: a run's output file for its owner's session (an admin's: any), or for a signed, expiring link;
+"""`/media/<name>`: a run's output file for its owner's session (an admin's: any; anyone signed in for a team
+example's output), or for a signed, expiring link;
 `/runs/<id>.json`: a run's record (the request log's "Download JSON") for its owner's session (an admin's: any).
 
 Anyone else gets 401 (no session) or 404 (someone else's file or run looks exactly like a missing one).
@@ -20,6 +21,7 @@ from ai_registry.media.sniff import CONTENT_TYPES
 from ai_registry.media.storage import media_file
 from ai_registry.media.thumbnail_cache import cached_file
 from ai_registry.store.db import session_scope
+from ai_registry.store.examples import is_team_example_output
 from ai_registry.store.runs import find_run_by_output, get_run, run_record
 
 NOT_FOUND = "No such media file"
@@ -42,7 +44,10 @@ def _session_may_open(cookie_header: str | None, name: str) -> bool | None:
         if role_at_least(user.role, "admin"):
             return True
         run = find_run_by_output(session=session, name=name)
-        return run is not None and run.owner_id == user.id
+        if run is not None and run.owner_id == user.id:
+            return True
+        # A run an admin pinned as a team example (issue 15): its output is for everyone signed in.
+        return is_team_example_output(session=session, name=name)
 
 
 def _record_for(cookie_header: str | None, run_id: str) -> dict | None:
