@@ -71,15 +71,16 @@ def thumbnail(card, index=None) -> rx.Component:
             ),
             (
                 "video",
+                # A still (its first frame) until the pointer is over the card: then it plays, muted.
                 rx.el.video(
                     src=card.thumb_url,
                     muted=True,
                     loop=True,
-                    auto_play=True,
                     plays_inline=True,
                     preload="metadata",
                     aria_label=card.thumb_alt,
-                    custom_attrs=hide_on_error,
+                    custom_attrs={**hide_on_error, **HOVER_PLAY},
+                    data_testid="card-video",
                     class_name="absolute inset-0 h-full w-full object-cover",
                 ),
             ),
@@ -95,10 +96,33 @@ def thumbnail(card, index=None) -> rx.Component:
     )
 
 
+# The card (the link around the video) starts and stops it, so hovering anywhere on the card plays it.
+HOVER_PLAY = {
+    "onMouseEnter": rx.Var(_js_expr="((e) => { const p = e.currentTarget.play(); if (p) p.catch(() => {}); })"),
+    "onMouseLeave": rx.Var(_js_expr="((e) => { e.currentTarget.pause(); })"),
+}
+
 THUMBNAIL_FALLBACK_SCRIPT = (
     "document.addEventListener('error', function (e) {"
     " var t = e.target; if (t && t.dataset && t.dataset.thumb) { t.style.display = 'none'; } }, true);"
 )
+
+
+def price_line(card) -> rx.Component:
+    """The price, and on hover (or when the card has keyboard focus) where it comes from and when it
+    was synced (issue 15). The source is also the line's accessible description."""
+    return rx.el.div(
+        rx.el.p(card.price, data_testid="card-price", title=card.price_source,
+                class_name="text-sm font-medium text-slate-800"),
+        rx.el.span(
+            card.price_source,
+            data_testid="card-price-source",
+            role="tooltip",
+            class_name="pointer-events-none invisible absolute bottom-full left-0 z-10 mb-1 w-64 rounded-md "
+            "bg-slate-900 px-2 py-1 text-xs text-white shadow-lg group-hover/price:visible group-focus-visible:visible",
+        ),
+        class_name="group/price relative",
+    )
 
 
 def model_card(card, index=None) -> rx.Component:
@@ -114,7 +138,7 @@ def model_card(card, index=None) -> rx.Component:
             ),
             rx.el.p(card.description, class_name="line-clamp-3 text-sm text-slate-700"),
             rx.el.div(rx.foreach(card.capabilities, tag), class_name="mt-auto flex flex-wrap gap-1 pt-1"),
-            rx.el.p(card.price, data_testid="card-price", class_name="text-sm font-medium text-slate-800"),
+            price_line(card),
             class_name="flex flex-1 flex-col gap-2 p-4",
         ),
         to=card.href,

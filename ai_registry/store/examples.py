@@ -120,3 +120,9 @@ def is_team_example_output(*, session: Session, name: str) -> bool:
         .where(Example.scope == "team", Run.status == "succeeded", Run.output_path.like(f"%/{name}"))
     )
     return session.exec(query).first() is not None
+
+
+def visible_example_run(*, session: Session, run_id: str, viewer_id: int | None) -> Run | None:
+    """The run when it is an example the viewer sees (a team example, or their own), else None."""
+    query = select(Run).join(Example, Example.run_id == Run.id).where(Run.id == run_id, Run.status == "succeeded")
+    return session.exec(_visible(query, viewer_id)).first()
