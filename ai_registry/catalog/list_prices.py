@@ -84,7 +84,7 @@ def with_list_price(model: UnifiedAIModel) -> UnifiedAIModel:
     figures = ["input_usd", "unit", "basis", *(["output_usd"] if found.output_usd is not None else [])]
     price = Pricing(
         basis="per_1m_tokens",
-        unit=TOKEN_UNIT,
+        unit=TOKEN_UNIT if found.output_usd else "per 1M input tokens",
         input_usd=found.input_usd,
         output_usd=found.output_usd,
         field_sources={f: SOURCE for f in figures},
