@@ -88,7 +88,7 @@ def token_estimate(model: UnifiedAIModel, values: Mapping[str, Any]) -> tuple[fl
     usd = tokens_in * pricing.input_usd / 1e6 + tokens_out * (pricing.output_usd or 0) / 1e6
     digits = max(2, 2 - math.floor(math.log10(usd))) if usd > 0 else 2
     amount = f"${usd:.{min(digits, 8)}f}"
-    what = f"~{tokens_in:,} input tokens" + (f" + up to {tokens_out:,} output tokens" if tokens_out else "")
+    what = f"~{tokens_in:,} input" + (f" + up to {tokens_out:,} output" if tokens_out else "") + " tokens"
     return usd, f"up to ~{amount} ({what})" if tokens_out else f"~{amount} ({what})"
 
 

@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import re
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
@@ -42,6 +43,8 @@ MAX_PER_RUN = 200  # thumbnails fetched per catalog refresh at most
 WebFetch = Callable[[str, int, float], AbstractAsyncContextManager[Any]]
 
 _refused: set[str] = set()  # URLs refused in this process: logged once, not fetched again
+_failed_at: dict[str, float] = {}  # URLs that could not be fetched (offline, DNS): when, to wait before retrying
+RETRY_AFTER_S = 600.0
 _lock = asyncio.Lock()
 
 
@@ -152,7 +155,8 @@ def _default_fetch() -> WebFetch:
 async def _each(urls: Iterable[str]) -> AsyncIterator[str]:
     seen: set[str] = set()
     for url in urls:
-        if is_remote(url) and url not in seen and url not in _refused:
+        waiting = time.monotonic() - _failed_at.get(url, -RETRY_AFTER_S) < RETRY_AFTER_S
+        if is_remote(url) and url not in seen and url not in _refused and not waiting:
             seen.add(url)
             if not (thumbs_dir() / cache_name(url)).is_file():
                 yield url
@@ -174,12 +178,14 @@ async def cache_thumbnails(urls: Iterable[str | None], open_url: WebFetch | None
                 _refused.add(url)
                 outcomes[url] = exc.reason
                 log.warning("thumbnail refused: %s", exc)
-            except Exception as exc:  # a network failure: tried again after the next refresh
+            except Exception as exc:  # a network failure (offline): tried again after a while
+                _failed_at[url] = time.monotonic()
                 outcomes[url] = f"failed: {exc}"
                 log.warning("thumbnail not fetched: %s: %s", display_url(url), exc)
     return outcomes
 
 
 def forget_refusals() -> None:
-    """Try refused URLs again (tests)."""
+    """Try refused and failed URLs again (tests)."""
     _refused.clear()
+    _failed_at.clear()

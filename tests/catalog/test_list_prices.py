@@ -110,7 +110,7 @@ def test_the_estimate_uses_the_prompt_and_max_tokens() -> None:
     estimate = estimate_cost(gpt4, values)
     # 1,004 input tokens at $30 per 1M + 500 output tokens at $60 per 1M.
     assert estimate.usd == pytest.approx(1004 * 30 / 1e6 + 500 * 60 / 1e6)
-    assert estimate.label == "up to ~$0.0601 (~1,004 input tokens + up to 500 output tokens)"
+    assert estimate.label == "up to ~$0.0601 (~1,004 input + up to 500 output tokens)"
     default_max = estimate_cost(gpt4, {"messages": values["messages"]})
     assert default_max.usd == pytest.approx(1004 * 30 / 1e6 + 1024 * 60 / 1e6)  # max_tokens' default
     more = estimate_cost(gpt4, {**values, "max_tokens": 2000})
