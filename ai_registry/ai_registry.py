@@ -26,8 +26,8 @@ from ai_registry.state.browse import BrowseState
 from ai_registry.state.compare import CompareState
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import DetailState
-from ai_registry.state.examples import ExamplesState
 from ai_registry.state.developer import DeveloperState
+from ai_registry.state.examples import ExamplesState
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 

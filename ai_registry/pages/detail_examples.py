@@ -10,6 +10,8 @@ from ai_registry.components.styles import FOCUS
 from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.state.examples import ExampleInput, ExamplesState, ExampleView
 
+FEATURED = "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"
+
 
 def _input(item: ExampleInput) -> rx.Component:
     return rx.el.div(
@@ -34,7 +36,7 @@ def example_card(example: ExampleView) -> rx.Component:
             rx.el.span(example.scope, class_name="text-xs font-medium text-slate-600"),
             rx.cond(
                 example.featured,
-                rx.el.span("Featured", class_name="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"),
+                rx.el.span("Featured", class_name=FEATURED),
             ),
             class_name="flex items-center gap-2",
         ),
@@ -43,7 +45,8 @@ def example_card(example: ExampleView) -> rx.Component:
             rx.el.pre(
                 example.output_text,
                 data_testid="example-output-text",
-                class_name="max-h-48 overflow-auto whitespace-pre-wrap rounded-md bg-slate-50 p-2 text-sm text-slate-800",
+                class_name="max-h-48 overflow-auto whitespace-pre-wrap rounded-md bg-slate-50 p-2 text-sm "
+                "text-slate-800",
             ),
             media_view(
                 example.output_kind, example.output_url, alt="Output of this example", testid="example-output",

@@ -11,6 +11,7 @@ from ai_registry.components.styles import BUTTON_SECONDARY, FOCUS, LINK, PANEL, 
 from ai_registry.pages.account import account
 from ai_registry.state.runs import RunsState, RunView
 
+FEATURED = "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
 
 
@@ -92,8 +93,7 @@ def _pin_row(scope: str, can, pinned, featured, title: str) -> rx.Component:
                 rx.fragment(
                     rx.cond(
                         featured,
-                        rx.el.span("Featured", data_testid=f"pin-{scope}-featured",
-                                   class_name="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"),
+                        rx.el.span("Featured", data_testid=f"pin-{scope}-featured", class_name=FEATURED),
                         _pin_button("Feature on the card", RunsState.pin_selected(scope, True), f"feature-{scope}"),
                     ),
                     _pin_button("Unpin", RunsState.unpin_selected(scope), f"unpin-{scope}"),
@@ -118,7 +118,8 @@ def pin_controls() -> rx.Component:
             _pin_row("owner", pins.can_own, pins.own, pins.own_featured, "My example:"),
             rx.cond(
                 RunsState.pin_notice != "",
-                rx.el.p(RunsState.pin_notice, role="status", data_testid="pin-notice", class_name="text-sm text-slate-700"),
+                rx.el.p(RunsState.pin_notice, role="status", data_testid="pin-notice",
+                        class_name="text-sm text-slate-700"),
             ),
             data_testid="pin-controls",
             class_name="flex flex-col gap-2 border-t border-slate-100 pt-3",

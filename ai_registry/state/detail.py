@@ -11,8 +11,8 @@ from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label, price_table, pricing_note
 from ai_registry.catalog.provenance import origin_rows
-from ai_registry.catalog.token_prices import price_sources
 from ai_registry.catalog.render import render_markdown
+from ai_registry.catalog.token_prices import price_sources
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, local_key
 from ai_registry.codegen.snippets import FORMAT_LABELS, FORMATS, snippet

@@ -15,8 +15,8 @@ import reflex as rx
 
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
-from ai_registry.inference.validation import validate_values
 from ai_registry.inference.result import RunResult
+from ai_registry.inference.validation import validate_values
 from ai_registry.kinds.audio import AudioKind
 from ai_registry.kinds.chat import ChatKind, usage_summary
 from ai_registry.kinds.embedding import EmbeddingKind

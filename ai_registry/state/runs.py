@@ -17,8 +17,8 @@ from ai_registry.identity.roles import role_at_least
 from ai_registry.identity.runs_access import can_see_run, share_run, stop_sharing
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.store import runs as run_store
-from ai_registry.store.examples import run_pins
 from ai_registry.store.db import session_scope
+from ai_registry.store.examples import run_pins
 from ai_registry.store.share_links import count_open_share_links
 
 

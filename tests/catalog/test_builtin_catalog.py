@@ -9,7 +9,6 @@ import time
 import pytest
 
 from ai_registry.catalog.builtin import CATALOG_FILE, load_builtin_catalog
-from ai_registry.catalog.token_prices import token_price_rows
 from ai_registry.catalog.models import (
     CATEGORY_CAPABILITIES,
     ModelParameter,
@@ -18,6 +17,7 @@ from ai_registry.catalog.models import (
     RateLimit,
     UnifiedAIModel,
 )
+from ai_registry.catalog.token_prices import token_price_rows
 
 EXPECTED_SLUGS = {
     "gpt-4": "gpt-4",

