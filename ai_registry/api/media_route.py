@@ -18,6 +18,7 @@ from ai_registry.identity.roles import role_at_least
 from ai_registry.identity.sessions import session_for_token
 from ai_registry.identity.web import token_from_cookie_header
 from ai_registry.media.sniff import CONTENT_TYPES
+from ai_registry.media.stills import video_name_of
 from ai_registry.media.storage import media_file
 from ai_registry.media.thumbnail_cache import cached_file
 from ai_registry.store.db import session_scope
@@ -43,6 +44,7 @@ def _session_may_open(cookie_header: str | None, name: str) -> bool | None:
             return None
         if role_at_least(user.role, "admin"):
             return True
+        name = video_name_of(name) or name  # a video's still opens for whoever may open the video
         run = find_run_by_output(session=session, name=name)
         if run is not None and run.owner_id == user.id:
             return True

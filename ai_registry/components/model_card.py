@@ -38,6 +38,37 @@ def no_example(icon) -> rx.Component:
 FIRST_ROW = 4
 
 
+def video_still(card) -> rx.Component:
+    """The first frame of a pinned video example, under its video (phones never preload video)."""
+    return rx.cond(
+        card.thumb_still != "",
+        rx.el.img(
+            src=card.thumb_still,
+            alt="",
+            loading="lazy",
+            decoding="async",
+            custom_attrs={"width": "500", "height": "200"},
+            data_testid="card-video-still",
+            class_name="absolute inset-0 h-full w-full object-cover",
+        ),
+    )
+
+
+def card_video(card, hide_on_error: dict) -> rx.Component:
+    return rx.el.video(
+        src=card.thumb_url,
+        poster=card.thumb_still,
+        muted=True,
+        loop=True,
+        plays_inline=True,
+        preload="metadata",
+        aria_label=card.thumb_alt,
+        custom_attrs=hide_on_error,
+        data_testid="card-video",
+        class_name="absolute inset-0 h-full w-full object-cover",
+    )
+
+
 def thumbnail(card, index=None) -> rx.Component:
     # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
     # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
@@ -72,17 +103,7 @@ def thumbnail(card, index=None) -> rx.Component:
             (
                 "video",
                 # A still (its first frame) until the pointer is over the card: then it plays, muted.
-                rx.el.video(
-                    src=card.thumb_url,
-                    muted=True,
-                    loop=True,
-                    plays_inline=True,
-                    preload="metadata",
-                    aria_label=card.thumb_alt,
-                    custom_attrs=hide_on_error,
-                    data_testid="card-video",
-                    class_name="absolute inset-0 h-full w-full object-cover",
-                ),
+                rx.fragment(video_still(card), card_video(card, hide_on_error)),
             ),
             rx.fragment(),
         ),

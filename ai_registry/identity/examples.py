@@ -12,6 +12,7 @@ from sqlmodel import Session
 from ai_registry.identity import audit
 from ai_registry.identity.errors import NotAllowed
 from ai_registry.identity.roles import role_at_least
+from ai_registry.media.stills import make_still
 from ai_registry.store.examples import SCOPES, find_example, pin_example, unpin_example
 from ai_registry.store.tables import Example, Run, User
 
@@ -40,9 +41,9 @@ def pin_run(
         problem = "Only a successful run can be an example."
     if problem is not None:
         raise NotAllowed(problem)
-    example = pin_example(
-        session=session, run=run, scope=scope, pinned_by=actor.id, featured=featured
-    )
+    example = pin_example(session=session, run=run, scope=scope, pinned_by=actor.id, featured=featured)
+    if run.output_kind == "video" and run.output_path:
+        make_still(run.output_path)  # the card shows it until hovered
     audit.record(
         session=session, action=audit.EXAMPLE_PINNED, actor=actor, address=address, target=run.id,
         details={"model": run.model_slug, "scope": scope, "featured": featured},

@@ -11,6 +11,8 @@ from ai_registry.aggregator.service import SourceStatus
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label
 from ai_registry.catalog.token_prices import price_sources
+from ai_registry.media.stills import still_name
+from ai_registry.media.storage import MEDIA_URL_PREFIX, media_file
 from ai_registry.media.thumbnail_cache import cached_thumbnail_url
 
 CATEGORY_ICONS = {
@@ -39,6 +41,7 @@ class CardView:
     price_source: str = ""  # where the price comes from and when it was synced (the price's hover text)
     thumb_url: str = ""
     thumb_kind: str = "none"  # image | video | none
+    thumb_still: str = ""  # a video thumbnail's first frame, shown until the card is hovered
     thumb_alt: str = ""
     is_default: bool = False
     is_premium: bool = False
@@ -51,6 +54,14 @@ def thumbnail_kind(url: str | None) -> str:
         return "none"
     path = url.split("?", 1)[0].casefold()
     return "video" if path.endswith(_VIDEO_SUFFIXES) else "image"
+
+
+def _still_url(url: str) -> str:
+    """The still of a video output served at `/media/`, when one was made (pinned video examples)."""
+    if not url.startswith(MEDIA_URL_PREFIX) or thumbnail_kind(url) != "video":
+        return ""
+    name = still_name(url[len(MEDIA_URL_PREFIX):].split("?", 1)[0])
+    return MEDIA_URL_PREFIX + name if name and media_file(name) is not None and media_file(name).is_file() else ""
 
 
 def source_dates() -> dict[str, datetime | None]:
@@ -87,6 +98,7 @@ def card_view(
         price_source=price_sources(model, synced),
         thumb_url=thumb,
         thumb_kind=thumbnail_kind(thumb),
+        thumb_still=_still_url(thumb),
         thumb_alt=model.thumbnail_alt or f"Example output of {model.name}",
         is_default=model.is_default,
         is_premium=model.is_premium,

@@ -196,6 +196,17 @@ def test_gallery_with_pinned_examples_screenshots(browser, app_server, width):
         page = context.new_page()
         page.goto(BASE)
         page.wait_for_load_state("networkidle")
+        # The pinned examples are the cards' thumbnails, loaded before the picture is taken.
+        expect(card(page, SLUG).locator("img")).to_have_attribute("src", re.compile(r"^/media/"))
+        wait_loaded(page, card(page, SLUG).locator("img"))
+        for slug in ("text-to-video", "cogvideox-2b"):
+            video = card(page, slug).get_by_test_id("card-video")
+            expect(video).to_have_attribute("src", re.compile(r"^/media/.+\.mp4$"))
+            video.scroll_into_view_if_needed()
+            page.wait_for_function("v => v.readyState >= 2", arg=video.element_handle(), timeout=15_000)
+            expect(video).to_be_visible()
+            wait_loaded(page, card(page, slug).get_by_test_id("card-video-still"))  # its first frame, as a picture
+        page.evaluate("() => window.scrollTo(0, 0)")
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the gallery overflows by {overflow}px at {width}px"
         screenshot(page, f"gallery-examples-{width}")

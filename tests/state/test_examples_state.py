@@ -214,3 +214,40 @@ def test_pruning_keeps_pinned_runs(people) -> None:
         report = prune_runs(session=session, older_than=timedelta(seconds=-60))
     assert "run-al" not in report.run_ids and "run-mo" in report.run_ids
     assert (media_dir() / "run-al.png").is_file()
+
+
+def test_a_pinned_video_gets_a_still_that_opens_like_its_video(people) -> None:
+    from PIL import Image
+
+    from tests.support.media import mp4_bytes
+
+    video = media_dir() / "run-vid.mp4"
+    video.write_bytes(mp4_bytes(64, 36, 1.0, 8))
+    with session_scope() as session:
+        owner = get_user_by_email(session=session, email="mo@example.org")
+        run_store.create_run(session=session, run_id="run-vid", model_slug="text-to-video",
+                             inputs={"prompt": "waves"}, owner_id=owner.id)
+        result = Result(str(video))
+        result.output_kind = "video"
+        run_store.finish_run(session=session, run_id="run-vid", result=result)
+    root = build_states()
+    path = "/dashboard/ai-settings/text-to-video/runs?run=run-vid"
+    sign_in_state(root, "admin", email="admin@example.org", path=path)
+    admin = substate(root, RunsState)
+    asyncio.run(admin.on_load())
+    admin.pin_selected("team", True)
+    still = media_dir() / "run-vid-mp4-still.png"
+    with Image.open(still) as image:
+        assert image.size == (64, 36) and image.format == "PNG"
+    root = build_states()
+    sign_in_state(root, "viewer", email="vi@example.org", path="/dashboard/ai-settings")
+    browse = substate(root, BrowseState)
+    browse.on_load()
+    shown = next(c for c in browse.cards if c.slug == "text-to-video")
+    assert (shown.thumb_url, shown.thumb_kind, shown.thumb_still) == (
+        "/media/run-vid.mp4", "video", "/media/run-vid-mp4-still.png",
+    )
+    client = TestClient(build_backend(), base_url="http://testserver")
+    client.cookies.set(SESSION_COOKIE, people["vi"])
+    assert client.get("/media/run-vid-mp4-still.png").status_code == 200
+    assert client.get("/media/run-mo-mp4-still.png").status_code == 404
