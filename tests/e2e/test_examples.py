@@ -135,10 +135,13 @@ def test_gpt4_shows_its_list_price_with_its_source_on_hover(page):
     expect(send).to_contain_text(re.compile(r"up to ~\$0\.06\d* \(~10\d input \+ up to 1,024 output tokens\)"))
 
 
-def test_wan_says_which_of_its_two_prices_a_run_uses(page):
+def test_a_catalog_price_names_its_source_on_the_page(page):
     page.goto(f"{BASE}/alibaba-wan-22-i2v-720p")
     page.wait_for_load_state("networkidle")
-    expect(page.get_by_test_id("price-source")).to_contain_text("Built-in catalog")
+    expect(page.get_by_test_id("price-source")).to_have_text("Price from Built-in catalog (ships with this app).")
+    page.goto(BASE + "?category=video")
+    price = card(page, "alibaba-wan-22-i2v-720p").get_by_test_id("card-price")
+    expect(price).to_have_attribute("title", "Price from Built-in catalog (ships with this app).")
 
 
 def run_and_pin(browser, app_server, page, slug: str, prompt: str) -> str:
