@@ -3,6 +3,7 @@ real loopback server, re-encoded by Pillow, refused when they are no image, too 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -166,3 +167,30 @@ async def test_a_server_error_is_not_cached(start_server) -> None:
     outcomes = await tc.cache_thumbnails([url], loopback_fetch())
     assert outcomes[url] == "the server answered 404"
     assert tc.cached_thumbnail_url(url) is None
+
+
+async def test_a_catalog_refresh_caches_thumbnails_in_the_background_and_cards_show_the_copy(
+    start_server, monkeypatch
+) -> None:
+    from types import SimpleNamespace
+
+    from ai_registry.aggregator import runtime
+    from ai_registry.catalog.builtin import load_builtin_catalog
+    from ai_registry.settings import get_settings
+    from ai_registry.state.views import card_view
+
+    server = await start_server({"/wan.png": Reply(body=png(), headers={"Content-Type": "image/png"})})
+    url = server.origin + "/wan.png"
+    # An admin's allow-list lets the app's own fetcher reach this loopback stand-in for the CDN.
+    monkeypatch.setenv("AI_REGISTRY_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    wan = next(m for m in load_builtin_catalog() if m.id == "wan22-i2v").model_copy(update={"thumbnail_url": url})
+    assert card_view(wan).thumb_url == ""  # before: the empty state, never the CDN's address
+
+    runtime._cache_thumbnails_later(SimpleNamespace(models=(wan,)))  # what refresh_catalog does, not awaited
+    assert len(runtime._thumbnail_tasks) == 1
+    await asyncio.wait_for(asyncio.gather(*runtime._thumbnail_tasks), 20)
+
+    shown = card_view(wan)
+    assert shown.thumb_url == "/thumbs/" + tc.cache_name(url) and shown.thumb_kind == "image"
+    assert server.accepts == 1
