@@ -56,8 +56,13 @@ class ThumbnailRefused(Exception):
         self.url, self.reason = url, reason
 
 
+def absolute(url: str) -> str:
+    """A protocol-relative address (`//cdn.example/x.png`) is a remote one: never handed to a browser."""
+    return "https:" + url if url.startswith("//") else url
+
+
 def is_remote(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))
+    return bool(url) and absolute(url).lower().startswith(("http://", "https://"))
 
 
 def thumbs_dir() -> Path:
@@ -83,7 +88,7 @@ def cached_thumbnail_url(url: str | None) -> str | None:
         return None
     if not is_remote(url):
         return url
-    name = cache_name(url)
+    name = cache_name(absolute(url))
     return URL_PREFIX + name if (thumbs_dir() / name).is_file() else None
 
 
@@ -168,7 +173,7 @@ async def cache_thumbnails(urls: Iterable[str | None], open_url: WebFetch | None
     open_url = open_url or _default_fetch()
     outcomes: dict[str, str] = {}
     async with _lock:
-        async for url in _each(u for u in urls if u):
+        async for url in _each(absolute(u) for u in urls if u):
             if len(outcomes) >= MAX_PER_RUN:
                 break
             try:

@@ -158,6 +158,7 @@ async def test_private_and_loopback_addresses_are_refused_without_connecting(sta
 def test_local_addresses_pass_as_they_are_and_remote_ones_never_reach_the_card() -> None:
     assert tc.cached_thumbnail_url("/thumbnails/local-x.png") == "/thumbnails/local-x.png"
     assert tc.cached_thumbnail_url("https://cdn.example.org/a.png") is None
+    assert tc.cached_thumbnail_url("//cdn.example.org/a.png") is None  # protocol-relative: remote too
     assert tc.cached_thumbnail_url(None) is None
 
 
