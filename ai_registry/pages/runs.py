@@ -150,8 +150,8 @@ def selected_run() -> rx.Component:
                 run.output_kind,
                 run.output_url,
                 alt="Output of this run",
-                image_class="max-h-96 rounded-lg",
-                video_class="max-h-96 rounded-lg bg-black",
+                image_class="max-h-96 w-full max-w-xl self-start rounded-lg object-contain object-left",
+                video_class="max-h-96 max-w-full self-start rounded-lg bg-black",
             ),
             rx.el.div(
                 ReactRouterLink.create("Load into form", to=run.load_url, data_testid="load-run", class_name=LINK),

@@ -68,6 +68,12 @@ def test_a_pinned_run_becomes_the_cards_thumbnail_and_try_this_example_fills_the
     notice = page.get_by_test_id("pin-notice")
     expect(notice).to_have_text("Pinned as the team's example, featured on the model's card.")
     expect(page.get_by_test_id("pin-team-featured")).to_be_visible()
+    screenshot(page, "request-log-pinned-1280")
+    page.set_viewport_size({"width": 375, "height": 812})
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the request log overflows by {overflow}px on a phone"
+    screenshot(page, "request-log-pinned-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     viewer = app_server.signed_in_context(browser, "viewer", viewport={"width": 1280, "height": 900})
     try:
