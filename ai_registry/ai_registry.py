@@ -32,6 +32,7 @@ from ai_registry.state.compare import CompareState
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import DetailState
 from ai_registry.state.developer import DeveloperState
+from ai_registry.state.examples import ExamplesState
 from ai_registry.state.playground import PlaygroundState
 from ai_registry.state.runs import RunsState
 from ai_registry.state.team import TeamState
@@ -108,7 +109,10 @@ app.add_page(
     detail_page,
     route=routes.DETAIL,
     title=DetailState.page_title,
-    on_load=[AuthState.load_session, DetailState.on_load, PlaygroundState.on_load, CompareWinsState.on_load],
+    on_load=[
+        AuthState.load_session, DetailState.on_load, PlaygroundState.on_load, CompareWinsState.on_load,
+        ExamplesState.on_load,
+    ],
 )
 app.add_page(
     compare_page,

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 
+from ai_registry.catalog.list_prices import SOURCE as LIST_SOURCE
 from ai_registry.catalog.models import PriceTier, Pricing
 from ai_registry.catalog.pricing import estimate_source, infer_basis, pricing_conflict
 
-PRICE_FIELDS = ("credits", "usd", "unit", "basis", "tiers")
+PRICE_FIELDS = ("credits", "usd", "unit", "basis", "tiers", "input_usd", "output_usd")
+TOKEN_FIELDS = ("input_usd", "output_usd")
 
 
 def _same_unit(a: str | None, b: str | None) -> bool:
@@ -40,7 +42,7 @@ def stated_fields(pricing: Pricing) -> set[str]:
 
 def own_sources(pricing: Pricing, source: str) -> Pricing:
     """`pricing` with every figure it states credited to `source` (unless already credited)."""
-    present = {f for f in ("credits", "usd", "unit", "basis") if getattr(pricing, f) is not None}
+    present = {f for f in ("credits", "usd", "unit", "basis", *TOKEN_FIELDS) if getattr(pricing, f) is not None}
     if pricing.tiers:
         present.add("tiers")
     credited = {f: source for f in PRICE_FIELDS if f in present}
@@ -88,6 +90,19 @@ def merge_pricing(current: Pricing | None, upstream: Pricing, *, source: str, cu
         elif unit_changed:
             update[figure] = None  # the catalog's figure priced another unit
             sources.pop(figure, None)
+    for figure in TOKEN_FIELDS:
+        if figure in stated:
+            update[figure] = getattr(upstream, figure)
+            sources[figure] = source
+    if stated & {"credits", "usd", "tiers", *TOKEN_FIELDS}:
+        # The upstream's own price wins outright: a provider list price no longer applies at all.
+        for figure in (*TOKEN_FIELDS, "unit", "basis"):
+            if figure not in stated and current.field_sources.get(figure) == LIST_SOURCE:
+                update[figure] = "flat" if figure == "basis" else None
+                sources.pop(figure, None)
+        current.synced.pop(LIST_SOURCE, None)
+    if "synced" in stated:
+        update["synced"] = {**current.synced, **upstream.synced}
     if "basis" in stated:
         update["basis"] = upstream.basis
         sources["basis"] = source

@@ -144,7 +144,23 @@ async def refresh_catalog(*, force: bool = False) -> CatalogSnapshot:
             log.warning("could not store the catalog: %s", exc)
     if snapshot.version != before.version:
         await asyncio.to_thread(catalog_index)
+    _cache_thumbnails_later(snapshot)
     return snapshot
+
+
+_thumbnail_tasks: set[asyncio.Task] = set()
+
+
+def _cache_thumbnails_later(snapshot: CatalogSnapshot) -> None:
+    """Fetch the catalog's new upstream thumbnails in the background (issue 15): never on the request path."""
+    from ai_registry.media.thumbnail_cache import cache_thumbnails
+
+    urls = [m.thumbnail_url for m in snapshot.models if m.thumbnail_url]
+    if not urls or _thumbnail_tasks:
+        return
+    task = asyncio.get_running_loop().create_task(cache_thumbnails(urls))
+    _thumbnail_tasks.add(task)
+    task.add_done_callback(_thumbnail_tasks.discard)
 
 
 _index_cache: dict[tuple[int, int], CatalogIndex] = {}

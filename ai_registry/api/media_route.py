@@ -1,4 +1,5 @@
-"""`/media/<name>`: a run's output file for its owner's session (an admin's: any), or for a signed, expiring link;
+"""`/media/<name>`: a run's output file for its owner's session (an admin's: any; anyone signed in for a team
+example's output), or for a signed, expiring link;
 `/runs/<id>.json`: a run's record (the request log's "Download JSON") for its owner's session (an admin's: any).
 
 Anyone else gets 401 (no session) or 404 (someone else's file or run looks exactly like a missing one).
@@ -17,8 +18,11 @@ from ai_registry.identity.roles import role_at_least
 from ai_registry.identity.sessions import session_for_token
 from ai_registry.identity.web import token_from_cookie_header
 from ai_registry.media.sniff import CONTENT_TYPES
+from ai_registry.media.stills import video_name_of
 from ai_registry.media.storage import media_file
+from ai_registry.media.thumbnail_cache import cached_file
 from ai_registry.store.db import session_scope
+from ai_registry.store.examples import is_team_example_output
 from ai_registry.store.runs import find_run_by_output, get_run, run_record
 
 NOT_FOUND = "No such media file"
@@ -40,8 +44,12 @@ def _session_may_open(cookie_header: str | None, name: str) -> bool | None:
             return None
         if role_at_least(user.role, "admin"):
             return True
+        name = video_name_of(name) or name  # a video's still opens for whoever may open the video
         run = find_run_by_output(session=session, name=name)
-        return run is not None and run.owner_id == user.id
+        if run is not None and run.owner_id == user.id:
+            return True
+        # A run an admin pinned as a team example (issue 15): its output is for everyone signed in.
+        return is_team_example_output(session=session, name=name)
 
 
 def _record_for(cookie_header: str | None, run_id: str) -> dict | None:
@@ -78,6 +86,19 @@ def build_media_router() -> APIRouter:
             filename=name if download else None,
             content_disposition_type="attachment" if download else "inline",
             headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.get("/thumbs/{name}")
+    def thumbnail(name: str):
+        """An upstream thumbnail as this server cached and re-encoded it (public images, no session:
+        they are the upstream's own published thumbnails, only pixels, and cacheable)."""
+        path = cached_file(name)
+        if path is None:
+            raise HTTPException(404, "No such thumbnail")
+        return FileResponse(
+            path,
+            media_type="image/webp",
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     @router.get("/runs/{run_id}.json")

@@ -6,6 +6,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from ai_registry.catalog.list_prices import with_list_price
 from ai_registry.catalog.models import UnifiedAIModel
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -28,7 +29,7 @@ def _load() -> tuple[UnifiedAIModel, ...]:
         if model.readme is None:
             model.readme = read_readme(model.slug)
         model.sources = model.sources or ["builtin"]
-        models.append(model)
+        models.append(with_list_price(model))
     return tuple(models)
 
 

@@ -84,6 +84,12 @@ class Pricing(_Model):
     # Which source gave each figure ("credits", "usd", "unit", "basis", "tiers"): a source name of
     # `UnifiedAIModel.origins`. Filled by the merge; empty for a price nobody merged.
     field_sources: dict[str, str] = Field(default_factory=dict)
+    # Token prices as providers publish them: USD per 1M input (prompt) and output (completion)
+    # tokens. Set for chat and embedding models (`basis` "per_1m_tokens"); `usd` stays None then.
+    input_usd: float | None = None
+    output_usd: float | None = None
+    # When each source's figures were last synced or published (ISO date), by source name.
+    synced: dict[str, str] = Field(default_factory=dict)
 
 
 class SourceOrigin(_Model):

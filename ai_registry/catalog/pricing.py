@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ai_registry.catalog.models import EstimateSource, Pricing, PricingBasis, UnifiedAIModel
+from ai_registry.catalog.token_prices import has_token_price, token_estimate, token_price_label, token_price_rows
 
 PRICE_UNKNOWN = "Price unknown"
 FREE_LOCAL = "Free (runs on this server)"
@@ -37,6 +38,8 @@ def price_label(pricing: Pricing | None) -> str:
         return PRICE_UNKNOWN
     if pricing.basis == "free":
         return pricing.unit or FREE_LOCAL
+    if has_token_price(pricing) and pricing.usd is None and not pricing.tiers:
+        return token_price_label(pricing)
     if pricing.tiers:
         rows = ", ".join(f"{_tier_label(t.value, pricing.tier_unit)} {format_usd(t.usd)}" for t in pricing.tiers)
         return f"Cost: {rows}"
@@ -55,6 +58,8 @@ def price_table(pricing: Pricing | None) -> list[tuple[str, str]]:
     (~$0.20) per 5s video" against "5s $0.30"), the table is what a run costs and the summary is
     left out; `pricing_note` names both figures and their sources.
     """
+    if has_token_price(pricing) and pricing.usd is None and not pricing.tiers:
+        return token_price_rows(pricing)
     if pricing is None or (pricing.usd is None and not pricing.tiers and pricing.basis != "free"):
         return [("Price", "unknown")]
     if pricing.basis == "free":
@@ -313,6 +318,9 @@ def estimate_cost(
         return CostEstimate(None, PRICE_UNKNOWN)
     if pricing.basis == "free":
         return CostEstimate(0.0, "Free")
+    if has_token_price(pricing) and pricing.usd is None and not pricing.tiers:
+        usd, label = token_estimate(model, values)
+        return CostEstimate(usd, label, None, "unit" if usd is not None else None)
     basis = effective_basis(pricing)
     has_table = bool(pricing.tiers and pricing.tier_parameter)
     if basis != "flat" and not has_table:

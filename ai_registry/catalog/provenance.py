@@ -26,7 +26,7 @@ FACT_NAMES = {
     "speed": "speed",
     "thumbnail_url": "thumbnail",
 }
-_NOT_UPSTREAM = {"builtin", "local"}
+_NOT_UPSTREAM = {"builtin", "local", "models-dev"}  # models-dev: provider list prices (issue 15)
 
 
 def origin_title(origin: SourceOrigin) -> str:

@@ -45,6 +45,37 @@ def no_example(icon) -> rx.Component:
 FIRST_ROW = 4
 
 
+def video_still(card) -> rx.Component:
+    """The first frame of a pinned video example, under its video (phones never preload video)."""
+    return rx.cond(
+        card.thumb_still != "",
+        rx.el.img(
+            src=card.thumb_still,
+            alt="",
+            loading="lazy",
+            decoding="async",
+            custom_attrs={"width": "500", "height": "200"},
+            data_testid="card-video-still",
+            class_name="absolute inset-0 h-full w-full object-cover",
+        ),
+    )
+
+
+def card_video(card, hide_on_error: dict) -> rx.Component:
+    return rx.el.video(
+        src=card.thumb_url,
+        poster=card.thumb_still,
+        muted=True,
+        loop=True,
+        plays_inline=True,
+        preload="metadata",
+        aria_label=card.thumb_alt,
+        custom_attrs=hide_on_error,
+        data_testid="card-video",
+        class_name="absolute inset-0 h-full w-full object-cover",
+    )
+
+
 def thumbnail(card, index=None) -> rx.Component:
     # A thumbnail that cannot load (offline, gone) steps aside for the honest "no example" state;
     # errors before hydration are caught by THUMBNAIL_FALLBACK_SCRIPT in the page head.
@@ -78,17 +109,8 @@ def thumbnail(card, index=None) -> rx.Component:
             ),
             (
                 "video",
-                rx.el.video(
-                    src=card.thumb_url,
-                    muted=True,
-                    loop=True,
-                    auto_play=True,
-                    plays_inline=True,
-                    preload="metadata",
-                    aria_label=card.thumb_alt,
-                    custom_attrs=hide_on_error,
-                    class_name="absolute inset-0 h-full w-full object-cover",
-                ),
+                # A still (its first frame) until the pointer is over the card: then it plays, muted.
+                rx.fragment(video_still(card), card_video(card, hide_on_error)),
             ),
             rx.fragment(),
         ),
@@ -104,10 +126,42 @@ def thumbnail(card, index=None) -> rx.Component:
     )
 
 
+# The card (the link around the video) starts and stops its video: hovering anywhere on the card, or
+# focusing it from the keyboard, plays it (muted); leaving stops it.
+_PLAY = (
+    "((e) => { const v = e.currentTarget.querySelector('video');"
+    " if (v) { const p = v.play(); if (p) p.catch(() => {}); } })"
+)
+_PAUSE = "((e) => { const v = e.currentTarget.querySelector('video'); if (v) v.pause(); })"
+HOVER_PLAY = {
+    "onMouseEnter": rx.Var(_js_expr=_PLAY),
+    "onMouseLeave": rx.Var(_js_expr=_PAUSE),
+    "onFocus": rx.Var(_js_expr=_PLAY),
+    "onBlur": rx.Var(_js_expr=_PAUSE),
+}
+
 THUMBNAIL_FALLBACK_SCRIPT = (
     "document.addEventListener('error', function (e) {"
     " var t = e.target; if (t && t.dataset && t.dataset.thumb) { t.style.display = 'none'; } }, true);"
 )
+
+
+def price_line(card) -> rx.Component:
+    """The price, and on hover (or when the card has keyboard focus) where it comes from and when it
+    was synced (issue 15). The source is also the line's accessible description."""
+    return rx.el.div(
+        rx.el.p(card.price, data_testid="card-price", title=card.price_source,
+                class_name="text-sm font-medium text-slate-800"),
+        rx.el.span(
+            card.price_source,
+            data_testid="card-price-source",
+            role="tooltip",
+            class_name="pointer-events-none invisible absolute bottom-full left-0 z-10 mb-1 w-64 rounded-md "
+            "bg-slate-900 px-2 py-1 text-xs text-white shadow-lg group-focus-visible:visible",
+        ),
+        # A plain :hover (not Tailwind's hover variant, which only applies where `(hover: hover)` matches).
+        class_name="relative [&:hover>span]:visible",
+    )
 
 
 def model_card(card, index=None) -> rx.Component:
@@ -123,10 +177,11 @@ def model_card(card, index=None) -> rx.Component:
             ),
             rx.el.p(card.description, class_name="line-clamp-3 text-sm text-slate-700"),
             rx.el.div(rx.foreach(card.capabilities, tag), class_name="mt-auto flex flex-wrap gap-1 pt-1"),
-            rx.el.p(card.price, data_testid="card-price", class_name="text-sm font-medium text-slate-800"),
+            price_line(card),
             class_name="flex flex-1 flex-col gap-2 p-4",
         ),
         to=card.href,
+        custom_attrs=HOVER_PLAY,
         data_testid="model-card",
         data_slug=card.slug,
         class_name=CARD,

@@ -14,6 +14,7 @@ from ai_registry.components.styles import PAGE_PANEL as PANEL
 from ai_registry.pages.account import account
 from ai_registry.pages.api_tab import call_mode_picker, runs_hint, snippet_key_controls
 from ai_registry.pages.curation_panel import curate_button, curate_notice, curate_panel
+from ai_registry.pages.detail_examples import examples_section
 from ai_registry.playgrounds import playground_panel
 from ai_registry.state.compare_picks import CompareWinsState
 from ai_registry.state.detail import FORMAT_OPTIONS, DetailState, ParameterView, PriceRow
@@ -250,6 +251,7 @@ def facts_panel() -> rx.Component:
     return rx.el.aside(
         rx.el.h2("Pricing", class_name="text-sm font-semibold uppercase text-slate-600"),
         rx.el.table(rx.el.tbody(rx.foreach(DetailState.prices, price_row)), data_testid="price-table"),
+        rx.el.p(DetailState.price_source, data_testid="price-source", class_name="text-xs text-slate-600"),
         provenance_panel(DetailState.origins, DetailState.pricing_note),
         rx.el.h2("Rate limit", class_name="pt-2 text-sm font-semibold uppercase text-slate-600"),
         rx.el.p(DetailState.rate_limit, class_name="text-sm", data_testid="rate-limit"),
@@ -319,6 +321,7 @@ def detail_page() -> rx.Component:
                     facts_panel(),
                     class_name="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_18rem]",
                 ),
+                examples_section(),
                 class_name="flex flex-col gap-5",
             ),
             not_found(),

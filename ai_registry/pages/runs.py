@@ -11,6 +11,7 @@ from ai_registry.components.styles import BUTTON_SECONDARY, FOCUS, LINK, PANEL, 
 from ai_registry.pages.account import account
 from ai_registry.state.runs import RunsState, RunView
 
+FEATURED = "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"
 TH = "pb-2 pr-4 text-left text-xs font-semibold uppercase text-slate-600"
 
 
@@ -77,6 +78,59 @@ def share_controls() -> rx.Component:
     )
 
 
+def _pin_button(label: str, event, test_id: str) -> rx.Component:
+    return rx.el.button(label, type="button", on_click=event, data_testid=test_id, class_name=BUTTON_SECONDARY)
+
+
+def _pin_row(scope: str, can, pinned, featured, title: str) -> rx.Component:
+    """Pin, feature and unpin buttons for one scope ("team" or "owner")."""
+    return rx.cond(
+        can,
+        rx.el.div(
+            rx.el.span(title, class_name="text-sm font-medium text-slate-800"),
+            rx.cond(
+                pinned,
+                rx.fragment(
+                    rx.cond(
+                        featured,
+                        rx.el.span("Featured", data_testid=f"pin-{scope}-featured", class_name=FEATURED),
+                        _pin_button("Feature on the card", RunsState.pin_selected(scope, True), f"feature-{scope}"),
+                    ),
+                    _pin_button("Unpin", RunsState.unpin_selected(scope), f"unpin-{scope}"),
+                ),
+                rx.fragment(
+                    _pin_button("Pin as example", RunsState.pin_selected(scope, False), f"pin-{scope}"),
+                    _pin_button("Pin and feature", RunsState.pin_selected(scope, True), f"pin-{scope}-feature"),
+                ),
+            ),
+            class_name="flex flex-wrap items-center gap-2",
+        ),
+    )
+
+
+def pin_controls() -> rx.Component:
+    """Examples (issue 15): an admin pins a successful run for the whole team, its owner for themself."""
+    pins = RunsState.pins
+    return rx.cond(
+        pins.can_team | pins.can_own,
+        rx.el.div(
+            _pin_row("team", pins.can_team, pins.team, pins.team_featured, "Team example:"),
+            _pin_row("owner", pins.can_own, pins.own, pins.own_featured, "My example:"),
+            rx.cond(
+                RunsState.pin_notice != "",
+                rx.el.p(RunsState.pin_notice, role="status", data_testid="pin-notice",
+                        class_name="text-sm text-slate-700"),
+            ),
+            data_testid="pin-controls",
+            class_name="flex flex-col gap-2 border-t border-slate-100 pt-3",
+        ),
+        rx.cond(
+            RunsState.pin_notice != "",
+            rx.el.p(RunsState.pin_notice, role="alert", data_testid="pin-notice", class_name="text-sm"),
+        ),
+    )
+
+
 def selected_run() -> rx.Component:
     run = RunsState.selected
     return rx.cond(
@@ -96,8 +150,8 @@ def selected_run() -> rx.Component:
                 run.output_kind,
                 run.output_url,
                 alt="Output of this run",
-                image_class="max-h-96 rounded-lg",
-                video_class="max-h-96 rounded-lg bg-black",
+                image_class="max-h-96 w-full max-w-xl self-start rounded-lg object-contain object-left",
+                video_class="max-h-96 max-w-full self-start rounded-lg bg-black",
             ),
             rx.el.div(
                 ReactRouterLink.create("Load into form", to=run.load_url, data_testid="load-run", class_name=LINK),
@@ -114,6 +168,7 @@ def selected_run() -> rx.Component:
                 class_name="flex flex-wrap gap-x-4 gap-y-1 text-sm",
             ),
             share_controls(),
+            pin_controls(),
             *[
                 rx.el.details(
                     rx.el.summary(title, class_name="cursor-pointer text-sm font-medium"),

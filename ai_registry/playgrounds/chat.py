@@ -107,7 +107,6 @@ def composer() -> rx.Component:
             secondary=("Clear", ChatPlaygroundState.clear_chat, "chat-clear"),
             stop=("Stop", "chat-stop"),
             run=("send", "Send", "chat-send"),
-            show_price=False,
         ),
         run_links(),
         class_name="flex flex-col gap-2",

@@ -30,23 +30,28 @@ from ai_registry.catalog.query import (
 )
 from ai_registry.identity.roles import role_at_least
 from ai_registry.state.auth import current_actor, requires
-from ai_registry.state.views import CardView, StatusView, card_view, status_view
+from ai_registry.state.views import CardView, StatusView, card_view, source_dates, status_view
 from ai_registry.store.db import session_scope
+from ai_registry.store.examples import featured_outputs
 from ai_registry.store.runs import latest_outputs
 
 PAGE_SIZE = 48
 
 
-def _latest_run_outputs() -> dict[str, str]:
-    """Each model's latest successful image or video run of the person (anyone's, for an admin): the card
-    thumbnail of models without one. Runs are private, so nobody sees another's outputs here."""
+def _run_thumbnails() -> tuple[dict[str, str], dict[str, str]]:
+    """Card thumbnails from runs: each model's featured example output the person sees (issue 15), and
+    each model's latest successful image or video run of the person (anyone's, for an admin) for
+    models without one. Runs are private, so nobody sees another's outputs here except team examples."""
     actor = current_actor()
     owner = None if role_at_least(actor.role, "admin") else actor.id
     try:
         with session_scope() as session:
-            return latest_outputs(session=session, owner_id=owner)
+            return (
+                featured_outputs(session=session, viewer_id=actor.id),
+                latest_outputs(session=session, owner_id=owner),
+            )
     except Exception:  # no database yet: cards simply keep their own thumbnails
-        return {}
+        return {}, {}
 
 
 @functools.cache
@@ -112,8 +117,9 @@ class BrowseState(rx.State):
         admin = role_at_least(current_actor().role, "admin")  # only admins see what the curation hides
         models = index.query(category=self.category, q=self.q, sort=self.sort, include_hidden=admin)
         self.total = len(models)
-        run_outputs = _latest_run_outputs()
-        self.cards = [card_view(m, run_outputs) for m in models[: self.limit]]
+        featured, run_outputs = _run_thumbnails()
+        synced = source_dates()
+        self.cards = [card_view(m, run_outputs, synced, featured) for m in models[: self.limit]]
         self.counts = index.facets(q=self.q, include_hidden=admin)
         snapshot = get_aggregator().snapshot
         self.degraded = [status_view(s) for s in snapshot.degraded]

@@ -19,6 +19,7 @@ from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label, price_table, pricing_note
 from ai_registry.catalog.provenance import origin_rows
 from ai_registry.catalog.render import render_markdown
+from ai_registry.catalog.token_prices import price_sources
 from ai_registry.codegen.highlight import highlight_html
 from ai_registry.codegen.key_source import UPSTREAM_KEY, KeySource, registry_key
 from ai_registry.codegen.runs_snippets import is_long_running, runs_snippet
@@ -33,6 +34,7 @@ from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
 from ai_registry.store.db import session_scope
 from ai_registry.store.users import get_user
+from ai_registry.state.views import source_dates
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
 # How the snippet calls the model: through this registry (the default), through the runs API (start
@@ -110,6 +112,7 @@ class DetailState(rx.State):
     prices: list[PriceRow] = []
     origins: list[list[str]] = []  # where the facts come from: [who, address, which facts]
     pricing_note: str = ""
+    price_source: str = ""  # where the price comes from and when it was last synced (issue 15)
     rate_limit: str = ""
     endpoint: str = ""
     method: str = ""
@@ -181,6 +184,7 @@ class DetailState(rx.State):
         self.price = price_label(model.pricing)
         self.prices = [PriceRow(what, price) for what, price in price_table(model.pricing)]
         self.origins, self.pricing_note = origin_rows(model), pricing_note(model) or ""
+        self.price_source = price_sources(model, source_dates())
         limit = model.rate_limit
         self.rate_limit = (
             f"{limit.requests} requests per {'minute' if limit.per_seconds == 60 else f'{limit.per_seconds} s'}"

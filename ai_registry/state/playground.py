@@ -67,6 +67,7 @@ class PlaygroundState(KindHooks, StoredRunForm, rx.State):
     cancel_requested: bool = False
     elapsed: float = 0.0
     run_id: str = ""
+    loaded_example: str = ""  # the example "Try this example" last put in the form (issue 15)
     _follow_beat: float = 0.0  # when a follower of the run last ticked (state/run_follow.py)
     status: str = ""  # "" | succeeded | failed | cancelled
     error: str = ""
@@ -144,6 +145,9 @@ class PlaygroundState(KindHooks, StoredRunForm, rx.State):
         if run_id and run_id != self.run_id and not self.running and role_at_least(current_actor().role, "member"):
             state = await self._kind_state()
             await state._load_run(run_id)
+        example = self.router.url.query_parameters.get("example", "")
+        if example and example != self.loaded_example and not self.running:  # "Try this example" (issue 15)
+            await (await self._kind_state())._load_example(example)
         if needs_follower(self):  # its follower may have died with its web worker: follow it from here too
             return PlaygroundState.follow_run
 
@@ -153,7 +157,7 @@ class PlaygroundState(KindHooks, StoredRunForm, rx.State):
         await follow_in_state(self)
 
     async def _setup(self, slug: str) -> None:
-        self.model_slug = slug
+        self.model_slug, self.loaded_example = slug, ""
         self._reset_result()
         self._clear_upload()
         model = self._model()

@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from ai_registry.catalog.models import UnifiedAIModel
+from ai_registry.catalog.pricing import estimate_cost
 from ai_registry.inference.result import RunResult
+from ai_registry.inference.validation import validate_values
 from ai_registry.kinds.audio import AudioKind
 from ai_registry.kinds.chat import ChatKind, usage_summary
 from ai_registry.kinds.embedding import EmbeddingKind
@@ -121,6 +123,18 @@ class ChatPlaygroundState(PlaygroundState):
     @requires("member")
     def set_chat_input(self, text: str):
         self.chat_input = text
+        self._estimate_with(text)
+
+    def _estimate_with(self, text: str) -> None:
+        """The Send button's estimate counts the message being typed (issue 15: tokens in + max tokens out)."""
+        model = self._model()
+        if model is None:
+            return
+        raw = self._raw_values()
+        if text.strip():
+            raw["messages"] = [*raw.get("messages", []), {"role": "user", "content": text}]
+        typed, _errors = validate_values(model, raw)
+        self.price_text = estimate_cost(model, typed).label
 
     @rx.event
     @requires("member")

@@ -11,11 +11,14 @@ import reflex as rx
 
 from ai_registry import routes
 from ai_registry.aggregator.runtime import find_model
+from ai_registry.identity.errors import NotAllowed
+from ai_registry.identity.examples import pin_run, unpin_run
 from ai_registry.identity.roles import role_at_least
 from ai_registry.identity.runs_access import can_see_run, share_run, stop_sharing
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.store import runs as run_store
 from ai_registry.store.db import session_scope
+from ai_registry.store.examples import run_pins
 from ai_registry.store.share_links import count_open_share_links
 
 
@@ -75,7 +78,33 @@ def run_view(row, *, full: bool = False) -> RunView:
     )
 
 
-def _load_runs(model_slug: str, run_id: str, actor: Any) -> tuple[list[RunView], Any, bool]:
+@dataclasses.dataclass
+class PinView:
+    """How the open run is pinned as an example (issue 15), and what the person may change."""
+
+    can_team: bool = False  # an administrator: may pin for the whole team
+    can_own: bool = False  # the run's owner: may pin it as their own example
+    team: bool = False
+    team_featured: bool = False
+    own: bool = False
+    own_featured: bool = False
+
+
+def pin_view(session, row, actor) -> PinView:
+    if row is None or row.status != "succeeded" or not role_at_least(actor.role, "member"):
+        return PinView()
+    pins = {p.scope: p for p in run_pins(session=session, run_id=row.id)}
+    return PinView(
+        can_team=role_at_least(actor.role, "admin"),
+        can_own=row.owner_id is not None and row.owner_id == actor.id,
+        team="team" in pins,
+        team_featured="team" in pins and pins["team"].featured,
+        own="owner" in pins,
+        own_featured="owner" in pins and pins["owner"].featured,
+    )
+
+
+def _load_runs(model_slug: str, run_id: str, actor: Any) -> tuple[list[RunView], Any, bool, PinView]:
     """The model's latest runs `actor` may see (an admin: everyone's), the run `run_id` names when
     `actor` may see it (else None: someone else's run looks exactly like a missing one), and whether
     that run has an open share link."""
@@ -87,7 +116,8 @@ def _load_runs(model_slug: str, run_id: str, actor: Any) -> tuple[list[RunView],
         if not can_see_run(row, user_id=actor.id, role=actor.role):
             row = None
         shared = row is not None and count_open_share_links(session=session, run_id=row.id) > 0
-    return views, row, shared
+        pins = pin_view(session, row, actor)
+    return views, row, shared, pins
 
 
 class RunsState(rx.State):
@@ -100,6 +130,8 @@ class RunsState(rx.State):
     share_url: str = ""  # a new share link, shown once
     shared: bool = False
     share_error: str = ""
+    pins: PinView = PinView()
+    pin_notice: str = ""
 
     @rx.var
     def model_url(self) -> str:
@@ -122,7 +154,8 @@ class RunsState(rx.State):
         actor = current_actor()
         self.share_url = ""
         # Database reads off the event loop, so other users' clicks never wait for them.
-        self.runs, row, self.shared = await asyncio.to_thread(_load_runs, self.model_slug, run_id, actor)
+        self.pin_notice = ""
+        self.runs, row, self.shared, self.pins = await asyncio.to_thread(_load_runs, self.model_slug, run_id, actor)
         self.selected = run_view(row, full=True) if row is not None and row.model_slug == self.model_slug else RunView()
         self.missing_run = run_id if run_id and row is None else ""
 
@@ -157,3 +190,35 @@ class RunsState(rx.State):
                 return
             stop_sharing(session=session, run=row, user_id=actor.id, role=actor.role)
         self.share_url, self.shared, self.share_error = "", False, ""
+
+    def _change_pin(self, scope: str, featured: bool | None) -> None:
+        """Pin (featured or not) or, with `featured` None, unpin the open run; refusals are shown."""
+        actor = current_actor()
+        with session_scope() as session:
+            row = self._selected_row(session)
+            try:
+                if featured is None:
+                    unpin_run(session=session, run=row, actor=actor, scope=scope)
+                else:
+                    pin_run(session=session, run=row, actor=actor, scope=scope, featured=featured)
+            except NotAllowed as exc:
+                self.pin_notice = str(exc)
+                return
+            self.pins = pin_view(session, row, actor)
+        whose = "the team's" if scope == "team" else "your own"
+        self.pin_notice = (
+            f"Removed from {whose} examples." if featured is None
+            else f"Pinned as {whose} example" + (", featured on the model's card." if featured else ".")
+        )
+
+    @rx.event
+    @requires("member")
+    def pin_selected(self, scope: str, featured: bool = False):
+        """Pin the open run as an example: for the team (administrators) or for oneself (its owner)."""
+        self._change_pin(str(scope), bool(featured))
+
+    @rx.event
+    @requires("member")
+    def unpin_selected(self, scope: str):
+        """Remove the open run from the team's or one's own examples."""
+        self._change_pin(str(scope), None)

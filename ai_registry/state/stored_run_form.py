@@ -15,6 +15,13 @@ from ai_registry.state.auth import current_actor
 from ai_registry.state.form_views import value_text
 from ai_registry.state.run_follow import stored_run
 from ai_registry.store import runs as run_store
+from ai_registry.store.db import session_scope
+from ai_registry.store.examples import visible_example_run
+
+
+def _example_run(run_id: str, viewer_id: int):
+    with session_scope() as session:
+        return visible_example_run(session=session, run_id=run_id, viewer_id=viewer_id)
 
 
 class StoredRunForm:
@@ -29,6 +36,30 @@ class StoredRunForm:
         model = self._model()
         if model is None:
             return
+        await self._fill_inputs(model, row)
+        self.run_id = run_id
+        self.status = row.status
+        self.output_kind = row.output_kind or ""
+        self.output_url = run_store.output_url(row) or ""
+        self.response_json = row.response_json or ""
+        self.error = row.error or ""
+        self._kind_loaded_result(row)
+
+    async def _load_example(self, run_id: str) -> None:
+        """"Try this example" (issue 15): a pinned example's inputs in the form, ready to run again.
+        Team examples are everyone's; an own example only its owner's. Its result stays on the model page."""
+        actor = current_actor()
+        row = await asyncio.to_thread(_example_run, run_id, actor.id)
+        model = self._model()
+        if row is None or row.model_slug != self.model_slug or model is None:
+            self.status, self.error = "failed", "That example does not exist for this model."
+            return
+        self._reset_result()
+        await self._fill_inputs(model, row)
+        self.loaded_example = run_id
+
+    async def _fill_inputs(self, model, row):
+        """The stored run's form values (and upload) back in the form; the typed values."""
         for name, value in run_store.run_inputs(row).items():
             if self._kind_load(name, value):
                 continue
@@ -44,10 +75,4 @@ class StoredRunForm:
         self.form_version += 1
         typed = self._revalidate(model, show_required=False)
         await self._sync_snippet(typed)
-        self.run_id = run_id
-        self.status = row.status
-        self.output_kind = row.output_kind or ""
-        self.output_url = run_store.output_url(row) or ""
-        self.response_json = row.response_json or ""
-        self.error = row.error or ""
-        self._kind_loaded_result(row)
+        return typed

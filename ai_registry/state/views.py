@@ -10,6 +10,10 @@ from ai_registry import routes
 from ai_registry.aggregator.service import SourceStatus
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import price_label
+from ai_registry.catalog.token_prices import price_sources
+from ai_registry.media.stills import still_name
+from ai_registry.media.storage import MEDIA_URL_PREFIX, media_file
+from ai_registry.media.thumbnail_cache import cached_thumbnail_url
 
 CATEGORY_ICONS = {
     "Image": "image",
@@ -34,8 +38,10 @@ class CardView:
     icon: str = "box"
     capabilities: list[str] = dataclasses.field(default_factory=list)
     price: str = ""
+    price_source: str = ""  # where the price comes from and when it was synced (the price's hover text)
     thumb_url: str = ""
     thumb_kind: str = "none"  # image | video | none
+    thumb_still: str = ""  # a video thumbnail's first frame, shown until the card is hovered
     thumb_alt: str = ""
     is_default: bool = False
     is_premium: bool = False
@@ -52,9 +58,34 @@ def thumbnail_kind(url: str | None) -> str:
     return "video" if path.endswith(_VIDEO_SUFFIXES) else "image"
 
 
-def card_view(model: UnifiedAIModel, run_outputs: Mapping[str, str] | None = None) -> CardView:
-    """A card; a model without an upstream thumbnail shows its latest real run output, if any."""
-    thumb = model.thumbnail_url or (run_outputs or {}).get(model.slug) or ""
+def _still_url(url: str) -> str:
+    """The still of a video output served at `/media/`, when one was made (pinned video examples)."""
+    if not url.startswith(MEDIA_URL_PREFIX) or thumbnail_kind(url) != "video":
+        return ""
+    name = still_name(url[len(MEDIA_URL_PREFIX):].split("?", 1)[0])
+    return MEDIA_URL_PREFIX + name if name and media_file(name) is not None and media_file(name).is_file() else ""
+
+
+def source_dates() -> dict[str, datetime | None]:
+    """When each upstream source last answered well (a price's "last synced")."""
+    from ai_registry.aggregator.runtime import get_aggregator
+
+    try:
+        return {s.name: s.last_success for s in get_aggregator().snapshot.statuses}
+    except Exception:  # no catalog yet (a build's prerender): prices say "not synced yet"
+        return {}
+
+
+def card_view(
+    model: UnifiedAIModel,
+    run_outputs: Mapping[str, str] | None = None,
+    synced: Mapping[str, datetime | None] | None = None,
+    thumbs: Mapping[str, str] | None = None,
+) -> CardView:
+    """A card. Its thumbnail: the model's featured example output (`thumbs`, issue 15), else the
+    upstream's thumbnail as this server cached it, else the person's latest real run output, if any."""
+    upstream = cached_thumbnail_url(model.thumbnail_url)
+    thumb = (thumbs or {}).get(model.slug) or upstream or (run_outputs or {}).get(model.slug) or ""
     availability = "unknown" if model.available is None else ("up" if model.available else "down")
     return CardView(
         slug=model.slug,
@@ -66,8 +97,10 @@ def card_view(model: UnifiedAIModel, run_outputs: Mapping[str, str] | None = Non
         icon=CATEGORY_ICONS.get(model.category, "box"),
         capabilities=list(model.capabilities[:4]),
         price=price_label(model.pricing),
+        price_source=price_sources(model, synced),
         thumb_url=thumb,
         thumb_kind=thumbnail_kind(thumb),
+        thumb_still=_still_url(thumb),
         thumb_alt=model.thumbnail_alt or f"Example output of {model.name}",
         is_default=model.is_default,
         is_premium=model.is_premium,

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from ai_registry.media.storage import UPLOAD_PREFIX
 from ai_registry.settings import get_settings
-from ai_registry.store.tables import Run
+from ai_registry.store.tables import Example, Run
 
 _AGE = re.compile(r"^\s*(\d+)\s*([dhw])\s*$", re.I)
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -93,7 +93,11 @@ def prune_runs(
     report = PruneReport(cutoff=cutoff, dry_run=dry_run, media_only=media_only)
     media = get_settings().data_dir / "media"
     names = sorted(p.name for p in media.iterdir()) if media.is_dir() else []
-    old = session.exec(select(Run).where(Run.created_at < cutoff, Run.status != "running")).all()
+    # Runs pinned as examples (issue 15) are kept: a team chose them.
+    pinned = select(Example.run_id)
+    old = session.exec(
+        select(Run).where(Run.created_at < cutoff, Run.status != "running", Run.id.not_in(pinned))
+    ).all()
     if not old:
         return report
     old_ids = {run.id for run in old}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -321,3 +321,27 @@ class CurationRevision(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     revision: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# -- examples: real runs pinned to a model's page and card (issue 15) ------------------------------------
+
+
+class Example(SQLModel, table=True):
+    """A successful run pinned as an example of its model.
+
+    `scope` "team": pinned by an admin, shown to everyone signed in; "owner": pinned by the run's
+    owner, shown to that person only. At most one example per model and scope (and owner) is
+    `featured`: its output is the model card's thumbnail.
+    """
+
+    __tablename__ = "example"
+    __table_args__ = (UniqueConstraint("run_id", "scope", name="uq_example_run_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.id", index=True, max_length=40)
+    model_slug: str = Field(index=True, max_length=300)
+    pinned_by: int | None = Field(default=None, foreign_key="user.id")
+    scope: str = Field(default="team", max_length=10)  # team | owner
+    featured: bool = False
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

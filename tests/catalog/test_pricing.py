@@ -85,7 +85,8 @@ def test_builtin_price_labels(builtin: dict[str, UnifiedAIModel]) -> None:
     assert price_label(builtin["qwen-image-edit"].pricing) == "50 credits (~$0.025) per image"
     assert price_label(builtin["whisper-transcription"].pricing) == "5 credits (~$0.006) per minute of audio"
     assert price_label(builtin["tts-1"].pricing) == "14 credits (~$0.015) per 1,000 characters"
-    assert price_label(builtin["gpt-4"].pricing) == PRICE_UNKNOWN
+    # Issue 15: no upstream price, so OpenAI's list price from the models.dev snapshot.
+    assert price_label(builtin["gpt-4"].pricing) == "$30.00 / $60.00 per 1M input / output tokens"
 
 
 def test_price_table(builtin: dict[str, UnifiedAIModel]) -> None:

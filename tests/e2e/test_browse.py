@@ -152,7 +152,7 @@ def test_badges_and_prices(page):
         "cogvideox-2b": "800 credits (~$0.40) per video",
         "whisper-transcription": "5 credits (~$0.006) per minute of audio",
         "tts": "14 credits (~$0.015) per 1,000 characters",
-        "gpt-4": "Price unknown",
+        "gpt-4": "$30.00 / $60.00 per 1M input / output tokens",  # OpenAI's list price (issue 15)
         "local-all-minilm-l6-v2": "Free (runs on this server)",
     }
     for slug, price in prices.items():
