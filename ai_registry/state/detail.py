@@ -32,9 +32,9 @@ from ai_registry.kinds import kind_for
 from ai_registry.settings import get_settings
 from ai_registry.state.auth import current_actor, requires
 from ai_registry.state.browse import BrowseState
+from ai_registry.state.views import source_dates
 from ai_registry.store.db import session_scope
 from ai_registry.store.users import get_user
-from ai_registry.state.views import source_dates
 
 FORMAT_OPTIONS = list(FORMAT_LABELS.items())
 # How the snippet calls the model: through this registry (the default), through the runs API (start
