@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     queue: Literal["inline", "procrastinate"] = "inline"
     # Runs one job worker executes at once.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # The gateway (`/v1/...` for every catalog model): seconds a call may wait for its backend (unset:
+    # the route's own, video 180, image and audio 120, else 60), requests per minute per key (0: no
+    # limit), and the role premium models need.
+    gateway_timeout_s: float | None = Field(default=None, gt=0)
+    gateway_key_rate_limit: int = Field(default=0, ge=0)
+    gateway_premium_role: Literal["member", "admin"] = "member"
 
     @field_validator("signup_domains", mode="before")
     @classmethod
