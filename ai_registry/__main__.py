@@ -1,5 +1,5 @@
 """Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web |
-cluster | users ... | keys create`."""
+cluster | users ... | keys create | budgets set|list|clear`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import sys
 
 from ai_registry.accounts_cli import add_account_commands, run_refusing
+from ai_registry.budgets_cli import add_budget_commands
 from ai_registry.catalog.models import CATEGORIES
 
 
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster.add_argument("--web-workers", type=int, default=2, help="granian workers of the web app (default 2)")
     cluster.set_defaults(func=_cmd_cluster)
     add_account_commands(sub)
+    add_budget_commands(sub)
     args = parser.parse_args(argv)
     return run_refusing(args.func, args)
 

@@ -96,8 +96,11 @@ def expected_cost(
     """(USD, credits) a call is expected to cost before it is sent; None where unknown."""
     per_token = _token_price(model)
     if per_token is not None:
-        prompt = tokens_of(json.dumps(body.get("messages") or body.get("input") or "", default=str))
+        # A stream holds its prompt up front and the rest as its tokens arrive (the gateway extends
+        # the hold while it passes the events on, and ends the stream where a budget runs out).
+        prompt = _prompt_tokens(body)
         completion = int(_number(body.get("max_tokens") or body.get("max_completion_tokens")) or DEFAULT_CHAT_TOKENS)
+        completion = 0 if body.get("stream") is True else completion
         usd = per_token * (prompt + completion)
         return usd, usd / usd_per_credit(model)
     estimate = estimate_cost(model, body, audio_seconds=audio_seconds)
@@ -107,6 +110,10 @@ def expected_cost(
     if credits is None and estimate.usd is not None:
         credits = estimate.usd / usd_per_credit(model)
     return estimate.usd, credits
+
+
+def _prompt_tokens(body: Mapping[str, Any]) -> int:
+    return tokens_of(json.dumps(body.get("messages") or body.get("input") or "", default=str))
 
 
 def measure(
@@ -127,6 +134,7 @@ def measure(
         usage.completion_tokens = _int(tokens.get("completion_tokens"))
         if kind == "chat" and usage.completion_tokens is None and completion_text is not None:
             usage.completion_tokens = tokens_of(completion_text)
+            usage.prompt_tokens = usage.prompt_tokens or _prompt_tokens(body)
     elif kind == "image":
         usage.images = 1
     elif kind == "video":
