@@ -226,18 +226,21 @@ async def _events(call: Call, response: httpx.Response, owned) -> AsyncIterator[
     try:
         async for chunk in response.aiter_raw():
             for event in reader.feed(chunk):
+                if held is not None and (content := reader.content_of(event)):
+                    so_far = measure(call.model, call.body, {}, completion_text=reader.text + content)
+                    if so_far.usd is not None and so_far.usd > held:
+                        if not await asyncio.to_thread(budgets.extend, call.ticket, Cost(so_far.usd - held, None)):
+                            log.info("stream of %s ended: budget exhausted (%s)", call.model.slug, call.request_id)
+                            status = "ok"
+                            yield b"data: [DONE]\n\n"
+                            return
+                        held = so_far.usd
+                reader.read(event)
                 if reader.first_text and call.ttft_ms is None:
                     call.ttft_ms = round((time.perf_counter() - call.started) * 1000)
                 yield event
-            so_far = measure(call.model, call.body, reader.usage, completion_text=reader.text)
-            if so_far.usd is not None and held is not None and so_far.usd > held:
-                more = so_far.usd - held
-                if not await asyncio.to_thread(budgets.extend, call.ticket, Cost(more, None)):
-                    log.info("stream of %s ended: budget exhausted (request %s)", call.model.slug, call.request_id)
-                    yield b"data: [DONE]\n\n"
-                    status = "ok"
-                    return
-                held = so_far.usd
+        if rest := reader.rest():
+            yield rest
         status = "ok"
     except httpx.HTTPError as exc:
         log.warning("the stream of %s stopped: %s", call.model.slug, exc)

@@ -41,45 +41,58 @@ class EventReader:
         self.first_text = False
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        """The whole events (each ending in a blank line) completed by `chunk`."""
+        """The whole events (each ending in a blank line) completed by `chunk`; `read` each one passed on."""
         self._buffer += chunk.replace(b"\r\n", b"\n")
         events = []
         while b"\n\n" in self._buffer:
             event, self._buffer = self._buffer.split(b"\n\n", 1)
             events.append(event + b"\n\n")
-            self._read(event)
         return events
+
+    def content_of(self, event: bytes) -> str:
+        """The chat text one event carries (without counting it)."""
+        parts: list[str] = []
+        for payload in _payloads(event):
+            for choice in payload.get("choices") or []:
+                delta = (choice or {}).get("delta") if isinstance(choice, dict) else None
+                content = delta.get("content") if isinstance(delta, dict) else None
+                if isinstance(content, str):
+                    parts.append(content)
+        return "".join(parts)
+
+    def read(self, event: bytes) -> None:
+        """Count an event that is passed on: its text and any `usage` it reports."""
+        for payload in _payloads(event):
+            if isinstance(payload.get("usage"), dict):
+                self.usage = payload["usage"]
+        content = self.content_of(event)
+        if content:
+            self.text_parts.append(content)
+            self.first_text = True
 
     def rest(self) -> bytes:
         """What is left after the last whole event (a stream cut short)."""
         rest, self._buffer = self._buffer, b""
         return rest
 
-    def _read(self, event: bytes) -> None:
-        for line in event.split(b"\n"):
-            if not line.startswith(b"data:"):
-                continue
-            data = line[5:].strip()
-            if not data or data == b"[DONE]":
-                continue
-            try:
-                payload = json.loads(data)
-            except ValueError:
-                continue
-            if not isinstance(payload, dict):
-                continue
-            if isinstance(payload.get("usage"), dict):
-                self.usage = payload["usage"]
-            for choice in payload.get("choices") or []:
-                delta = (choice or {}).get("delta") or {}
-                content = delta.get("content") if isinstance(delta, dict) else None
-                if isinstance(content, str) and content:
-                    self.text_parts.append(content)
-                    self.first_text = True
-
     @property
     def text(self) -> str:
         return "".join(self.text_parts)
+
+
+def _payloads(event: bytes) -> list[dict[str, Any]]:
+    found = []
+    for line in event.split(b"\n"):
+        data = line[5:].strip() if line.startswith(b"data:") else b""
+        if not data or data == b"[DONE]":
+            continue
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            continue
+        if isinstance(payload, dict):
+            found.append(payload)
+    return found
 
 
 def error_detail(status: int, body: bytes) -> Any:
