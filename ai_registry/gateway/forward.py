@@ -153,7 +153,12 @@ async def forward(call: Call, *, upstream_key: str | None) -> Response:
             await response.aclose()
             if owned is not None:
                 await owned.__aexit__(None, None, None)
-        headers = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "x-request-id")}
+        kept = ("retry-after", "x-request-id", "x-ratelimit-remaining")
+        headers = {k: v for k, v in response.headers.items() if k.lower() in kept}
+        if response.status_code == 429 and "retry-after" not in response.headers:
+            # The upstream names no wait (CONTRACT.md: only X-RateLimit-Remaining): its window is the model's.
+            limit = call.model.rate_limit
+            headers["Retry-After"] = str(limit.per_seconds if limit else 60)
         await _finish_shielded(call, None, status="error", http_status=response.status_code, charged=False)
         return JSONResponse(
             {"detail": error_detail(response.status_code, body)}, status_code=response.status_code, headers=headers
