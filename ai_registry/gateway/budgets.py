@@ -12,7 +12,8 @@ from ai_registry.gateway.budget_math import BudgetRule, Cost, applicable, period
 from ai_registry.gateway.budget_math import warning_message
 from ai_registry.gateway.caller import Caller
 from ai_registry.gateway.errors import GatewayError
-from ai_registry.store.budgets import Hold, all_budgets, reserve, settle
+from ai_registry.store.budgets import Hold, all_budgets, settle
+from ai_registry.store.budgets import reserve as reserve_holds
 from ai_registry.store.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,13 @@ def _holds(rules: list[BudgetRule], caller: Caller, cost: Cost, now: datetime) -
     ]
 
 
-def _reserve(caller: Caller, cost: Cost) -> Ticket:
+def reserve(caller: Caller, cost: Cost) -> Ticket:
+    """`reserve_for`, blocking."""
     rules = applicable(load_rules(), user_id=caller.user_id, key_id=caller.key_id, role=caller.role)
     now = datetime.now(UTC)
     holds = _holds(rules, caller, cost, now)
     ticket = Ticket(caller, rules, holds)
-    outcome = reserve(lock_key=ticket.lock_key, holds=holds)
+    outcome = reserve_holds(lock_key=ticket.lock_key, holds=holds)
     if outcome.refused is not None:
         rule, hold = rules[outcome.refused], holds[outcome.refused]
         message = refusal_message(rule, spent=outcome.spent[outcome.refused], cost=hold.amount, now=now)
@@ -74,7 +76,7 @@ def _reserve(caller: Caller, cost: Cost) -> Ticket:
 
 async def reserve_for(caller: Caller, cost: Cost) -> Ticket:
     """Hold `cost` on every budget of the caller, or 402 naming the budget, what is left and when it resets."""
-    return await asyncio.to_thread(_reserve, caller, cost)
+    return await asyncio.to_thread(reserve, caller, cost)
 
 
 def extend(ticket: Ticket, more: Cost) -> bool:
@@ -84,7 +86,7 @@ def extend(ticket: Ticket, more: Cost) -> bool:
         return True
     extra = _holds(ticket.rules, ticket.caller, more, datetime.now(UTC))
     extra = [Hold(h.counter, old.period_start, h.amount, h.limit, h.hard) for h, old in zip(extra, ticket.holds, strict=True)]
-    if reserve(lock_key=ticket.lock_key, holds=extra).refused is not None:
+    if reserve_holds(lock_key=ticket.lock_key, holds=extra).refused is not None:
         return False
     ticket.holds = [
         Hold(h.counter, h.period_start, h.amount + e.amount, h.limit, h.hard) for h, e in zip(ticket.holds, extra, strict=True)

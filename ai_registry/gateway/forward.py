@@ -116,9 +116,27 @@ def _finish(call: Call, usage: Usage | None, *, status: str, http_status: int | 
     write_usage(record)
 
 
+_pending: set[asyncio.Future[None]] = set()
+
+
 async def _finish_shielded(call: Call, usage: Usage | None, **fields: Any) -> None:
-    with anyio.CancelScope(shield=True):
-        await asyncio.to_thread(_finish, call, usage, **fields)
+    """Settle and record in a worker thread without holding up the answer's last byte (the write is
+    a database commit); the client leaving cannot cancel it."""
+    loop = asyncio.get_running_loop()
+    done = loop.run_in_executor(None, lambda: _finish(call, usage, **fields))
+    _pending.add(done)
+    done.add_done_callback(_pending.discard)
+
+
+def record_refusal(model: UnifiedAIModel, caller: Caller, status: int, request_id: str) -> None:
+    """A call refused before anything was held (budget, role, no upstream key): recorded, not billed."""
+    record = usage_record(
+        model, Usage(), user_id=caller.user_id, key_id=caller.key_id, source="api", status="refused",
+        http_status=status, request_id=request_id,
+    )  # fmt: skip
+    done = asyncio.get_running_loop().run_in_executor(None, write_usage, record)
+    _pending.add(done)
+    done.add_done_callback(_pending.discard)
 
 
 async def refuse(call: Call, error: GatewayError) -> Response:

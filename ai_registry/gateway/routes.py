@@ -16,7 +16,7 @@ from ai_registry.gateway import budgets
 from ai_registry.gateway.budget_math import Cost
 from ai_registry.gateway.caller import Caller, authenticate
 from ai_registry.gateway.errors import GatewayError, field_error
-from ai_registry.gateway.forward import Call, forward, new_request_id, refuse
+from ai_registry.gateway.forward import Call, forward, new_request_id, record_refusal, refuse
 from ai_registry.gateway.routing import (
     JSON_ROUTES,
     MULTIPART_ROUTES,
@@ -84,8 +84,21 @@ async def _limits(caller: Caller, call: Call) -> GatewayError | None:
     return None
 
 
+def _key_and_budgets(caller: Caller, model, body: dict[str, Any]) -> tuple[str | None, budgets.Ticket]:
+    """The upstream key (503 when an upstream model has none) and the budget holds, in one trip off
+    the event loop (both are database work)."""
+    upstream_key = None
+    if not is_local(model):
+        upstream_key = upstream_api_key()
+        if not upstream_key:
+            raise GatewayError(503, "No upstream key is saved: an administrator sets it in Developer settings.")
+    usd, credits = expected_cost(model, body)
+    return upstream_key, budgets.reserve(caller, Cost(usd, credits))
+
+
 async def handle(request: Request, route: str) -> Response:
     """Authenticate, pick and check the model, hold the budgets and limits, then forward."""
+    model = caller = None
     try:
         caller = await authenticate(request.headers)
         files: list[tuple[str, tuple[str, Any, str]]] = []
@@ -96,14 +109,10 @@ async def handle(request: Request, route: str) -> Response:
         model = pick_model(await catalog_models(), route, body)
         check_role(model, caller)
         check_body(model, body, skip_files=bool(files))
-        upstream_key = None
-        if not is_local(model):
-            upstream_key = await asyncio.to_thread(upstream_api_key)
-            if not upstream_key:
-                raise GatewayError(503, "No upstream key is saved: an administrator sets it in Developer settings.")
-        usd, credits = expected_cost(model, body)
-        ticket = await budgets.reserve_for(caller, Cost(usd, credits))
+        upstream_key, ticket = await asyncio.to_thread(_key_and_budgets, caller, model, body)
     except GatewayError as error:
+        if model is not None and caller is not None and error.status in (402, 403, 503):
+            record_refusal(model, caller, error.status, new_request_id(request.headers))
         return error.response()
     call = Call(caller, model, route, body, ticket, new_request_id(request.headers), form_files=files)
     limited = await _limits(caller, call)

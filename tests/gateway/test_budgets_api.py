@@ -40,9 +40,10 @@ def test_twenty_parallel_calls_against_a_budget_for_five_let_five_through(gatewa
     detail = refused.json()["detail"]
     assert "your daily USD budget is $0.075" in detail and "left" in detail and "resets at" in detail
     rows = records(20)
-    assert sum(r.status == "ok" for r in rows) == 5 and sum(r.status == "refused" for r in rows) == 0
-    # Refused before any hold: nothing recorded for them beyond the 402 itself; the five are billed 14 credits each.
-    assert sum(r.credits or 0 for r in rows if r.status == "ok") == 70
+    assert sum(r.status == "ok" for r in rows) == 5 and sum(r.status == "refused" for r in rows) == 15
+    assert {r.http_status for r in rows if r.status == "refused"} == {402}
+    # The refused are recorded but not billed; the five are billed the upstream's 14 credits each.
+    assert sum(r.credits or 0 for r in rows) == 70 and all(r.usd is None for r in rows if r.status == "refused")
 
 
 def test_a_key_budget_in_credits_stops_that_key_only(gateway) -> None:
