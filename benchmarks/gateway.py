@@ -63,7 +63,9 @@ def serve_upstream(port: int, megabytes: int) -> None:
         if not body.get("stream"):
             return JSONResponse({
                 "id": "c1", "object": "chat.completion", "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "stop"}],
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+                ],
                 "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
             })  # fmt: skip
 
@@ -191,7 +193,9 @@ async def bench(requests: int, megabytes: int) -> None:
     }  # fmt: skip
     os.environ.update(env)
     key = _prepare(data_dir)
-    upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream", str(up_port), "--megabytes", str(megabytes)], env=env)
+    upstream = subprocess.Popen(
+        [sys.executable, __file__, "--serve-upstream", str(up_port), "--megabytes", str(megabytes)], env=env
+    )
     gateway = subprocess.Popen([sys.executable, __file__, "--serve-gateway", str(gw_port)], env=env)
     try:
         _wait_listening(up_port, upstream)
@@ -206,20 +210,28 @@ async def bench(requests: int, megabytes: int) -> None:
             await _latencies(client, f"{direct}/chat/completions", up_auth, 20)
             plain = await _latencies(client, f"{direct}/chat/completions", up_auth, requests)
             gated = await _latencies(client, f"{through}/chat/completions", gw_auth, requests)
-            print(f"latency, {requests} sequential small chats (ms): direct p50 {_pct(plain, .5):.2f} "
-                  f"p95 {_pct(plain, .95):.2f}; gateway p50 {_pct(gated, .5):.2f} p95 {_pct(gated, .95):.2f}")
-            print(f"added latency: p50 {_pct(gated, .5) - _pct(plain, .5):.2f} ms, "
-                  f"p95 {_pct(gated, .95) - _pct(plain, .95):.2f} ms (target: p50 under 5 ms)")
+            print(
+                f"latency, {requests} sequential small chats (ms): direct p50 {_pct(plain, 0.5):.2f} "
+                f"p95 {_pct(plain, 0.95):.2f}; gateway p50 {_pct(gated, 0.5):.2f} p95 {_pct(gated, 0.95):.2f}"
+            )
+            print(
+                f"added latency: p50 {_pct(gated, 0.5) - _pct(plain, 0.5):.2f} ms, "
+                f"p95 {_pct(gated, 0.95) - _pct(plain, 0.95):.2f} ms (target: p50 under 5 ms)"
+            )
             total = requests * 3
             rate_direct = await _throughput(client, f"{direct}/chat/completions", up_auth, total)
             rate_gateway = await _throughput(client, f"{through}/chat/completions", gw_auth, total)
-            print(f"throughput, 50 concurrent clients, {total} chats: direct {rate_direct:.0f}/s, gateway "
-                  f"{rate_gateway:.0f}/s, ratio {rate_gateway / rate_direct:.2f} (target: at least 0.8)")
+            print(
+                f"throughput, 50 concurrent clients, {total} chats: direct {rate_direct:.0f}/s, gateway "
+                f"{rate_gateway:.0f}/s, ratio {rate_gateway / rate_direct:.2f} (target: at least 0.8)"
+            )
             first_direct = await _ttft(client, f"{direct}/chat/completions", up_auth, 20)
             first_gateway = await _ttft(client, f"{through}/chat/completions", gw_auth, 20)
             ratio = statistics.median(first_gateway) / statistics.median(first_direct)
-            print(f"time to first token, streamed chat (median of 20): direct {statistics.median(first_direct):.1f} ms, "
-                  f"gateway {statistics.median(first_gateway):.1f} ms, ratio {ratio:.3f} (target: at most 1.1)")
+            print(
+                f"time to first token, streamed chat (median of 20): direct {statistics.median(first_direct):.1f} ms, "
+                f"gateway {statistics.median(first_gateway):.1f} ms, ratio {ratio:.3f} (target: at most 1.1)"
+            )
             before = _kb(gateway.pid, "VmRSS")
             try:
                 Path(f"/proc/{gateway.pid}/clear_refs").write_text("5")  # reset the peak (VmHWM)
@@ -229,15 +241,19 @@ async def bench(requests: int, megabytes: int) -> None:
             received = 0
             largest = 0
             body = {"prompt": "a cat", "num_frames": 49}
-            async with client.stream("POST", f"{through}/multimodal/video/cogvideox", json=body, headers=gw_auth) as answer:
+            async with client.stream(
+                "POST", f"{through}/multimodal/video/cogvideox", json=body, headers=gw_auth
+            ) as answer:
                 async for piece in answer.aiter_raw():
                     received += len(piece)
                     largest = max(largest, len(piece))
             growth = (_kb(gateway.pid, "VmHWM") - before) / 1000 if reset else float("nan")
-            print(f"video through the gateway: status {answer.status_code}, {received / MB:.1f} MB of JSON "
-                  f"({megabytes} MB of MP4), largest piece {largest / 1024:.0f} KiB; gateway peak RSS growth "
-                  f"{growth:.1f} MB = {growth / megabytes:.3f}x the payload, {growth * MB / CHUNK:.1f}x the "
-                  f"{CHUNK // 1024} KiB chunk (target: under 2 chunks, not the payload)")
+            print(
+                f"video through the gateway: status {answer.status_code}, {received / MB:.1f} MB of JSON "
+                f"({megabytes} MB of MP4), largest piece {largest / 1024:.0f} KiB; gateway peak RSS growth "
+                f"{growth:.1f} MB = {growth / megabytes:.3f}x the payload, {growth * MB / CHUNK:.1f}x the "
+                f"{CHUNK // 1024} KiB chunk (target: under 2 chunks, not the payload)"
+            )
     finally:
         for process in (gateway, upstream):
             process.terminate()

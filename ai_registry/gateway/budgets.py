@@ -8,8 +8,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ai_registry.gateway.budget_math import BudgetRule, Cost, applicable, period_end, period_start, refusal_message
-from ai_registry.gateway.budget_math import warning_message
+from ai_registry.gateway.budget_math import (
+    BudgetRule,
+    Cost,
+    applicable,
+    period_end,
+    period_start,
+    refusal_message,
+    warning_message,
+)
 from ai_registry.gateway.caller import Caller
 from ai_registry.gateway.errors import GatewayError
 from ai_registry.store.budgets import Hold, all_budgets, settle
@@ -22,7 +29,8 @@ log = logging.getLogger(__name__)
 def load_rules() -> list[BudgetRule]:
     with session_scope() as session:
         return [
-            BudgetRule(b.scope, b.subject, b.unit, b.period, b.limit_amount, b.hard) for b in all_budgets(session=session)
+            BudgetRule(b.scope, b.subject, b.unit, b.period, b.limit_amount, b.hard)
+            for b in all_budgets(session=session)
         ]
 
 
@@ -37,7 +45,11 @@ class Ticket:
 
     @property
     def lock_key(self) -> str:
-        return f"budget:user:{self.caller.user_id}" if self.caller.user_id is not None else f"budget:key:{self.caller.key_id}"
+        return (
+            f"budget:user:{self.caller.user_id}"
+            if self.caller.user_id is not None
+            else f"budget:key:{self.caller.key_id}"
+        )
 
 
 def _holds(rules: list[BudgetRule], caller: Caller, cost: Cost, now: datetime) -> list[Hold]:
@@ -85,11 +97,14 @@ def extend(ticket: Ticket, more: Cost) -> bool:
     if not ticket.holds:
         return True
     extra = _holds(ticket.rules, ticket.caller, more, datetime.now(UTC))
-    extra = [Hold(h.counter, old.period_start, h.amount, h.limit, h.hard) for h, old in zip(extra, ticket.holds, strict=True)]
+    extra = [
+        Hold(h.counter, old.period_start, h.amount, h.limit, h.hard) for h, old in zip(extra, ticket.holds, strict=True)
+    ]
     if reserve_holds(lock_key=ticket.lock_key, holds=extra).refused is not None:
         return False
     ticket.holds = [
-        Hold(h.counter, h.period_start, h.amount + e.amount, h.limit, h.hard) for h, e in zip(ticket.holds, extra, strict=True)
+        Hold(h.counter, h.period_start, h.amount + e.amount, h.limit, h.hard)
+        for h, e in zip(ticket.holds, extra, strict=True)
     ]
     return True
 

@@ -60,7 +60,9 @@ async def _form_body(request: Request) -> tuple[dict[str, Any], list[tuple[str, 
     try:
         form = await request.form(max_files=1, max_fields=20)
     except (MultiPartException, AssertionError, ValueError) as exc:
-        raise GatewayError(422, [{"loc": ["body"], "msg": f"Not a valid multipart form: {exc}", "type": "value_error"}]) from exc
+        raise GatewayError(
+            422, [{"loc": ["body"], "msg": f"Not a valid multipart form: {exc}", "type": "value_error"}]
+        ) from exc
     fields = {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
     upload = form.get("file")
     if not isinstance(upload, UploadFile):

@@ -60,7 +60,9 @@ def pick_model(models: list[UnifiedAIModel], route: str, body: Mapping[str, Any]
         elsewhere = [m for m in models if requested in _names(m)]
         if elsewhere:
             raise field_error("model", f"'{requested}' is served at {elsewhere[0].endpoint}, not at /v1{route}")
-        raise GatewayError(404, f"The model '{requested}' is not in this registry's catalog; GET /v1/models lists them.")
+        raise GatewayError(
+            404, f"The model '{requested}' is not in this registry's catalog; GET /v1/models lists them."
+        )
     if len(here) == 1:
         return here[0]
     provider = body.get("provider")
@@ -92,9 +94,9 @@ def check_body(model: UnifiedAIModel, values: Mapping[str, Any], *, skip_files: 
     )
     # Defaults fill in what was not sent, so only what the caller sent (and required fields) is judged.
     sent = {p.name: flat.get(p.name) for p in checked.parameters if p.name in flat or p.required}
-    _typed, errors = validate_values(checked.model_copy(update={"parameters": [
-        p for p in checked.parameters if p.name in sent
-    ]}), sent)
+    _typed, errors = validate_values(
+        checked.model_copy(update={"parameters": [p for p in checked.parameters if p.name in sent]}), sent
+    )
     for name, message in errors.items():
         where = ["body", "input", name] if isinstance(nested, Mapping) and name in nested else ["body", name]
         raise GatewayError(422, [{"loc": where, "msg": message, "type": "value_error"}])

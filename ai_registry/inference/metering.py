@@ -198,8 +198,9 @@ def usage_record(model: UnifiedAIModel, usage: Usage, **fields: Any) -> UsageRec
 _RUN_STATUS = {"succeeded": "ok", "failed": "error", "cancelled": "canceled"}
 
 
-async def meter_run(model: UnifiedAIModel, values: Mapping[str, Any], result: Any, *, owner_id: int | None,
-                    source: str) -> None:
+async def meter_run(
+    model: UnifiedAIModel, values: Mapping[str, Any], result: Any, *, owner_id: int | None, source: str
+) -> None:
     """The usage record of a playground or compare run (`result` a `RunResult`), written off the loop."""
     try:
         reported = json.loads(result.response_json) if result.response_json else {}

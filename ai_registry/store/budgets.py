@@ -115,7 +115,9 @@ def set_budget(
     return row
 
 
-def clear_budgets(*, session: Session, scope: str, subject: str, unit: str | None = None, period: str | None = None) -> int:
+def clear_budgets(
+    *, session: Session, scope: str, subject: str, unit: str | None = None, period: str | None = None
+) -> int:
     """Delete the budgets of (scope, subject), narrowed by unit and period; how many were deleted."""
     query = select(Budget).where(Budget.scope == scope, Budget.subject == subject)
     if unit:

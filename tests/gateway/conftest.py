@@ -45,11 +45,18 @@ def contract() -> Iterator[ContractServer]:
 def make_people(gateway: Gateway) -> None:
     with session_scope() as session:
         for role in ("admin", "member", "viewer"):
-            user = create_user(session=session, email=f"{role}@example.org", password=PASSWORD, role="member" if role == "viewer" else role)
+            user = create_user(
+                session=session,
+                email=f"{role}@example.org",
+                password=PASSWORD,
+                role="member" if role == "viewer" else role,
+            )
             gateway.user_ids[role] = user.id
             row, raw = create_key_for(session=session, owner=user, name=f"{role} script")
             gateway.keys[role], gateway.key_ids[role] = raw, row.id
-        row, raw = create_key_for(session=session, owner=session.get(type(user), gateway.user_ids["member"]), name="second")
+        row, raw = create_key_for(
+            session=session, owner=session.get(type(user), gateway.user_ids["member"]), name="second"
+        )
         gateway.keys["member2"], gateway.key_ids["member2"] = raw, row.id
         set_upstream_key(session=session, value=UPSTREAM_KEY)
     # The viewer got a key while a member, then was demoted: the key must open nothing.

@@ -104,7 +104,9 @@ def test_local_models_through_the_gateway(client, gateway) -> None:
     )
     assert answer.choices[0].message.content is not None
     stream = client.chat.completions.create(
-        model="smollm2-135m-instruct", messages=[{"role": "user", "content": "Name a color"}], max_tokens=8,
+        model="smollm2-135m-instruct",
+        messages=[{"role": "user", "content": "Name a color"}],
+        max_tokens=8,
         stream=True,
     )
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
