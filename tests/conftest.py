@@ -47,7 +47,7 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 # Tests under these folders that use a database run on SQLite and on a real PostgreSQL.
 _BOTH_DATABASES = (
     "tests/store/", "tests/identity/", "tests/inference/test_interrupted_runs.py",
-    "tests/inference/test_shared_rate_limits.py",
+    "tests/inference/test_shared_rate_limits.py", "tests/gateway/test_budgets_api.py",
 )  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 
