@@ -96,7 +96,7 @@ def serve_upstream(port: int, megabytes: int) -> None:
         Route("/v1/multimodal/video/cogvideox", cogvideox, methods=["POST"]),
         Route("/{path:path}", missing, methods=["GET", "POST"]),
     ])  # fmt: skip
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_keep_alive=120)
 
 
 def serve_gateway(port: int) -> None:
@@ -105,7 +105,9 @@ def serve_gateway(port: int) -> None:
 
     from ai_registry.backend import build_backend
 
-    uvicorn.run(build_backend(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        build_backend(), host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_keep_alive=120
+    )
 
 
 def _prepare(data_dir: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,14 +20,28 @@ from ai_registry.gateway.budget_math import (
 )
 from ai_registry.gateway.caller import Caller
 from ai_registry.gateway.errors import GatewayError
-from ai_registry.store.budgets import Hold, all_budgets, settle
+from ai_registry.store.budgets import CHANGES, Hold, all_budgets, settle
 from ai_registry.store.budgets import reserve as reserve_holds
 from ai_registry.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
 
+RULES_TTL_S = 1.0  # budgets set from another process (the CLI) apply within a second
+_rules_cache: dict[str, object] = {}
+
+
 def load_rules() -> list[BudgetRule]:
+    """Every budget, read at most once a second (and at once after this process changed one)."""
+    now = time.monotonic()
+    if _rules_cache.get("changes") == CHANGES[0] and now - float(_rules_cache.get("at", -1e9)) < RULES_TTL_S:
+        return _rules_cache["rules"]  # type: ignore[return-value]
+    rules = _read_rules()
+    _rules_cache.update(rules=rules, at=now, changes=CHANGES[0])
+    return rules
+
+
+def _read_rules() -> list[BudgetRule]:
     with session_scope() as session:
         return [
             BudgetRule(b.scope, b.subject, b.unit, b.period, b.limit_amount, b.hard)

@@ -26,8 +26,8 @@ class Caller:
         return self.role is None or role_at_least(self.role, minimum)  # ownerless keys keep working
 
 
-async def authenticate(headers: Mapping[str, str]) -> Caller:
-    """The caller, or 401 (no key, a wrong or revoked key, a disabled owner) or 403 (a viewer's key)."""
+def key_or_401(headers: Mapping[str, str]) -> str:
+    """The raw key a request carries, or 401 when it carries none (no database needed)."""
     raw = api_key_from_headers(headers)
     if not raw:
         raise GatewayError(
@@ -36,7 +36,13 @@ async def authenticate(headers: Mapping[str, str]) -> Caller:
             "(create one in Developer settings).",
             _CHALLENGE,
         )
-    identity = await asyncio.to_thread(authenticate_api_key, raw)  # a database lookup, off the loop
+    return raw
+
+
+def identify(raw: str) -> Caller:
+    """Who `raw` acts for, or 401 (a wrong or revoked key, a disabled owner) or 403 (a viewer's key).
+    Blocking: a database lookup."""
+    identity = authenticate_api_key(raw)
     if identity is None:
         raise GatewayError(401, "Incorrect or revoked API key, or its owner's account is disabled.", _CHALLENGE)
     if identity.owner_role is not None and not role_at_least(identity.owner_role, "member"):
@@ -44,3 +50,8 @@ async def authenticate(headers: Mapping[str, str]) -> Caller:
             403, "This key belongs to a viewer; viewers cannot call models. Ask an administrator for the member role."
         )
     return Caller(key_id=identity.key_id, user_id=identity.owner_id, role=identity.owner_role)
+
+
+async def authenticate(headers: Mapping[str, str]) -> Caller:
+    """`identify` the request's key off the event loop, or 401/403."""
+    return await asyncio.to_thread(identify, key_or_401(headers))

@@ -30,7 +30,8 @@ from ai_registry.gateway.budget_math import Cost
 from ai_registry.gateway.caller import Caller
 from ai_registry.gateway.errors import GatewayError
 from ai_registry.gateway.streams import EventReader, NumberScanner, error_detail
-from ai_registry.inference.metering import Usage, measure, usage_kind, usage_record, write_usage
+from ai_registry.inference import usage_writer
+from ai_registry.inference.metering import Usage, measure, usage_kind, usage_record
 from ai_registry.inference.transport import DEFAULT_TRANSPORTS, TransportFactory, is_local
 from ai_registry.settings import get_settings
 
@@ -102,9 +103,8 @@ def _build(client: httpx.AsyncClient, call: Call, url: str, api_key: str | None,
 
 
 def _finish(call: Call, usage: Usage | None, *, status: str, http_status: int | None, charged: bool) -> None:
-    """Settle the budgets and write the usage record (blocking)."""
+    """Queue the budgets' settling and the usage record for the writer thread (returns at once)."""
     cost = Cost(usage.usd, usage.credits) if usage is not None and charged else Cost(0.0, 0.0)
-    budgets.settle_ticket(call.ticket, cost)
     usage = usage or Usage()
     if not charged:
         usage.usd = usage.credits = None
@@ -113,19 +113,14 @@ def _finish(call: Call, usage: Usage | None, *, status: str, http_status: int | 
         latency_ms=round((time.perf_counter() - call.started) * 1000), ttft_ms=call.ttft_ms, status=status,
         http_status=http_status, request_id=call.request_id,
     )  # fmt: skip
-    write_usage(record)
-
-
-_pending: set[asyncio.Future[None]] = set()
+    ticket = call.ticket
+    usage_writer.submit(record, before=(lambda: budgets.settle_ticket(ticket, cost)) if ticket.holds else None)
 
 
 async def _finish_shielded(call: Call, usage: Usage | None, **fields: Any) -> None:
-    """Settle and record in a worker thread without holding up the answer's last byte (the write is
-    a database commit); the client leaving cannot cancel it."""
-    loop = asyncio.get_running_loop()
-    done = loop.run_in_executor(None, lambda: _finish(call, usage, **fields))
-    _pending.add(done)
-    done.add_done_callback(_pending.discard)
+    """Settle and record without holding up the answer's last byte (the writer thread commits in
+    batches); nothing here can be cancelled by the client leaving."""
+    _finish(call, usage, **fields)
 
 
 def record_refusal(model: UnifiedAIModel, caller: Caller, status: int, request_id: str) -> None:
@@ -134,9 +129,7 @@ def record_refusal(model: UnifiedAIModel, caller: Caller, status: int, request_i
         model, Usage(), user_id=caller.user_id, key_id=caller.key_id, source="api", status="refused",
         http_status=status, request_id=request_id,
     )  # fmt: skip
-    done = asyncio.get_running_loop().run_in_executor(None, write_usage, record)
-    _pending.add(done)
-    done.add_done_callback(_pending.discard)
+    usage_writer.submit(record)
 
 
 async def refuse(call: Call, error: GatewayError) -> Response:

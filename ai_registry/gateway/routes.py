@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect
 
+from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.gateway import budgets
 from ai_registry.gateway.budget_math import Cost
-from ai_registry.gateway.caller import Caller, authenticate
+from ai_registry.gateway.caller import Caller, authenticate, identify, key_or_401
 from ai_registry.gateway.errors import GatewayError, field_error
 from ai_registry.gateway.forward import Call, forward, new_request_id, record_refusal, refuse
 from ai_registry.gateway.routing import (
@@ -86,36 +90,73 @@ async def _limits(caller: Caller, call: Call) -> GatewayError | None:
     return None
 
 
-def _key_and_budgets(caller: Caller, model, body: dict[str, Any]) -> tuple[str | None, budgets.Ticket]:
-    """The upstream key (503 when an upstream model has none) and the budget holds, in one trip off
-    the event loop (both are database work)."""
-    upstream_key = None
+_KEY_TTL_S = 1.0  # a key saved or removed in Developer settings applies within a second
+_key_cache: list[tuple[float, str | None]] = []
+
+
+def _upstream_key() -> str | None:
+    """The administrator's upstream key (decrypted from the database), read at most once a second."""
+    now = time.monotonic()
+    if _key_cache and now - _key_cache[0][0] < _KEY_TTL_S:
+        return _key_cache[0][1]
+    key = upstream_api_key()
+    _key_cache[:] = [(now, key)]
+    return key
+
+
+@dataclass
+class Admitted:
+    caller: Caller | None = None
+    model: UnifiedAIModel | None = None
+    upstream_key: str | None = None
+    ticket: budgets.Ticket | None = None
+
+
+def _admit(
+    admitted: Admitted,
+    raw_key: str | None,
+    models: list[UnifiedAIModel],
+    route: str,
+    body: dict[str, Any],
+    multipart: bool,
+) -> None:
+    """Everything that needs the database, in one trip off the event loop: who calls (unless known),
+    which model, whether the role and the body fit, the upstream key, and the budget holds."""
+    if admitted.caller is None:
+        admitted.caller = identify(raw_key or "")
+    admitted.model = model = pick_model(models, route, body)
+    check_role(model, admitted.caller)
+    check_body(model, body, skip_files=multipart)
     if not is_local(model):
-        upstream_key = upstream_api_key()
-        if not upstream_key:
+        admitted.upstream_key = _upstream_key()
+        if not admitted.upstream_key:
             raise GatewayError(503, "No upstream key is saved: an administrator sets it in Developer settings.")
     usd, credits = expected_cost(model, body)
-    return upstream_key, budgets.reserve(caller, Cost(usd, credits))
+    admitted.ticket = budgets.reserve(admitted.caller, Cost(usd, credits))
 
 
 async def handle(request: Request, route: str) -> Response:
     """Authenticate, pick and check the model, hold the budgets and limits, then forward."""
-    model = caller = None
+    admitted = Admitted()
+    files: list[tuple[str, tuple[str, Any, str]]] = []
     try:
-        caller = await authenticate(request.headers)
-        files: list[tuple[str, tuple[str, Any, str]]] = []
-        if route in MULTIPART_ROUTES:
+        raw_key = key_or_401(request.headers)
+        if route in MULTIPART_ROUTES:  # a file is spooled to disk only for a caller known first
+            admitted.caller = await authenticate(request.headers)
             body, files = await _form_body(request)
         else:
             body = await _json_body(request)
-        model = pick_model(await catalog_models(), route, body)
-        check_role(model, caller)
-        check_body(model, body, skip_files=bool(files))
-        upstream_key, ticket = await asyncio.to_thread(_key_and_budgets, caller, model, body)
+        models = await catalog_models()
+        await asyncio.to_thread(_admit, admitted, raw_key, models, route, body, bool(files))
+    except ClientDisconnect:  # the caller left while sending its body: nobody to answer, nothing held
+        return Response(status_code=400)
     except GatewayError as error:
+        caller, model = admitted.caller, admitted.model
         if model is not None and caller is not None and error.status in (402, 403, 503):
             record_refusal(model, caller, error.status, new_request_id(request.headers))
         return error.response()
+    caller, model, upstream_key, ticket = admitted.caller, admitted.model, admitted.upstream_key, admitted.ticket
+    assert caller is not None and model is not None and ticket is not None
     call = Call(caller, model, route, body, ticket, new_request_id(request.headers), form_files=files)
     limited = await _limits(caller, call)
     if limited is not None:

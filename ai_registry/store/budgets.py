@@ -95,6 +95,10 @@ def spent_in(*, session: Session, counter: str, period_start: datetime) -> float
     return row.spent if row else 0.0
 
 
+# Bumped whenever this process changes a budget, so a cache of the rules here knows at once.
+CHANGES = [0]
+
+
 def all_budgets(*, session: Session) -> list[Budget]:
     return list(session.exec(select(Budget).order_by(Budget.scope, Budget.subject, Budget.unit, Budget.period)))
 
@@ -112,6 +116,7 @@ def set_budget(
     row.limit_amount, row.hard = limit, hard
     session.add(row)
     session.flush()
+    CHANGES[0] += 1
     return row
 
 
@@ -127,4 +132,5 @@ def clear_budgets(
     rows = list(session.exec(query))
     for row in rows:
         session.delete(row)
+    CHANGES[0] += 1
     return len(rows)
