@@ -85,6 +85,8 @@ def _outgoing_body(call: Call) -> dict[str, Any]:
     upstream_name = call.model.upstream_model
     if upstream_name and ("model" in body or call.route in ("/chat/completions", "/embeddings")):
         body["model"] = upstream_name
+    elif not upstream_name and call.model.parameter("model") is None:
+        body.pop("model", None)  # it only chose among this route's models; the route itself takes none
     return body
 
 
