@@ -43,6 +43,7 @@ _PASSED_HEADERS = (
     "content-type", "content-disposition", "x-audio-duration-ms", "x-ratelimit-remaining", "retry-after",
 )  # fmt: skip
 _ERROR_BODY_LIMIT = 256 * 1024
+_SMALL_BODY = 256 * 1024  # answers up to this size (with a Content-Length) are passed on whole
 _TIMEOUTS = {"video": 180.0, "image": 120.0, "audio": 120.0}
 _clients: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], httpx.AsyncClient]] = {}
 
@@ -91,7 +92,8 @@ def _outgoing_body(call: Call) -> dict[str, Any]:
 
 
 def _build(client: httpx.AsyncClient, call: Call, url: str, api_key: str | None, timeout: float) -> httpx.Request:
-    headers = {"Accept": "*/*", "X-Request-ID": call.request_id}
+    # Identity encoding: the answer's bytes are passed on as they come, so they must be the plain ones.
+    headers = {"Accept": "*/*", "Accept-Encoding": "identity", "X-Request-ID": call.request_id}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"  # the administrator's upstream key, never the caller's
     limits = httpx.Timeout(timeout, connect=min(10.0, timeout))
@@ -181,6 +183,9 @@ async def forward(call: Call, *, upstream_key: str | None) -> Response:
     if call.ticket.warnings:
         headers["X-Budget-Warning"] = " | ".join(call.ticket.warnings)[:1000]
     media_type = response.headers.get("content-type", "application/octet-stream")
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= _SMALL_BODY and not media_type.startswith("text/event-stream"):
+        return await _small(call, response, owned, headers, media_type)
     if media_type.startswith("text/event-stream"):
         body_iter = _events(call, response, owned)
         headers.update({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -217,6 +222,26 @@ async def _close(response: httpx.Response, owned: AbstractAsyncContextManager[ht
         await response.aclose()
         if owned is not None:
             await owned.__aexit__(None, None, None)
+
+
+async def _small(call: Call, response: httpx.Response, owned, headers: dict[str, str], media_type: str) -> Response:
+    """A small answer of known length (a chat, vectors, a transcript): read whole, then sent at once,
+    which spares a streaming task per call; media and streams of unknown length never come here."""
+    scanner = NumberScanner()
+    try:
+        body = await response.aread()
+        status = "ok"
+    except httpx.HTTPError as exc:
+        log.warning("the answer of %s stopped: %s", call.model.slug, exc)
+        body, status = b"", "error"
+    finally:
+        await _close(response, owned)
+    scanner.feed(body)
+    usage = measure(call.model, call.body, scanner.found)
+    _finish(call, usage, status=status, http_status=response.status_code, charged=True)
+    if status != "ok":
+        return GatewayError(502, "The backend's answer broke off before its end.").response()
+    return Response(body, status_code=response.status_code, headers=headers, media_type=media_type)
 
 
 async def _chunks(call: Call, response: httpx.Response, owned) -> AsyncIterator[bytes]:
