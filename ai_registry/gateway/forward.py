@@ -32,7 +32,7 @@ from ai_registry.gateway.errors import GatewayError
 from ai_registry.gateway.streams import EventReader, NumberScanner, error_detail
 from ai_registry.inference import usage_writer
 from ai_registry.inference.metering import Usage, measure, usage_kind, usage_record
-from ai_registry.inference.transport import DEFAULT_TRANSPORTS, TransportFactory, is_local
+from ai_registry.inference.transport import DEFAULT_TRANSPORTS, EngineUnavailable, TransportFactory, is_local
 from ai_registry.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -149,17 +149,24 @@ async def forward(call: Call, *, upstream_key: str | None) -> Response:
     timeout = timeout_for(call.model)
     url = factory.url(call.model, factory.prefix(call.model) + call.route)
     owned: AbstractAsyncContextManager[httpx.AsyncClient] | None = None
-    if local:
-        owned = factory.client_for(call.model)
-        client = await owned.__aenter__()
-    else:
-        client = _upstream_client(factory)
+    entered = False
     try:
+        if local:
+            owned = factory.client_for(call.model)
+            client = await owned.__aenter__()
+            entered = True
+        else:
+            client = _upstream_client(factory)
         request = _build(client, call, url, upstream_key, timeout)
         response = await asyncio.wait_for(client.send(request, stream=True), timeout)
     except BaseException as exc:
-        if owned is not None:
+        if owned is not None and entered:
             await owned.__aexit__(None, None, None)
+        if not isinstance(exc, Exception):  # cancelled: the holds are released, the call recorded
+            _finish(call, None, status="canceled", http_status=None, charged=False)
+            raise
+        if isinstance(exc, EngineUnavailable):
+            return await refuse(call, GatewayError(503, f"The local engine is not available: {exc}"))
         return await refuse(call, _send_error(exc, timeout, local))
     if response.status_code >= 400:
         try:

@@ -171,3 +171,15 @@ def test_a_key_rate_limit_and_a_model_rate_limit_are_429_with_retry_after(gatewa
     codes = [post(gateway, "/multimodal/image", image, key="admin").status_code for _ in range(6)]
     assert codes == [201] * 5 + [429]  # Qwen Image Edit: 5 a minute, shared with the playground
     assert len(gateway.upstream.requests_to("/multimodal/image")) == 5
+
+
+def test_a_local_engine_that_cannot_load_is_503_and_releases_nothing_held(gateway, monkeypatch) -> None:
+    def missing():
+        raise ImportError("No module named 'onnxruntime'")
+
+    monkeypatch.setattr("ai_registry.inference.transport.local_engine_app", missing)
+    answer = post(gateway, "/embeddings", {"model": "all-minilm-l6-v2", "input": "hello"})
+    assert answer.status_code == 503 and "local engine is not available" in answer.json()["detail"]
+    assert "onnxruntime" in answer.json()["detail"]
+    (row,) = records(1)
+    assert row.status == "refused" and row.http_status == 503
