@@ -1,5 +1,6 @@
 """Command line: `python -m ai_registry sync | list | migrate | thumbnails | prune | engine | worker | web |
-cluster | users ... | keys create | curation export|import`."""
+cluster | users ... | keys create | curation export|import |
+budgets set|list|clear`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import sys
 
 from ai_registry.accounts_cli import add_account_commands, run_refusing
+from ai_registry.budgets_cli import add_budget_commands
 from ai_registry.catalog.models import CATEGORIES
 from ai_registry.curation_cli import add_curation_commands
 
@@ -163,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster.set_defaults(func=_cmd_cluster)
     add_account_commands(sub)
     add_curation_commands(sub)
+    add_budget_commands(sub)
     args = parser.parse_args(argv)
     return run_refusing(args.func, args)
 

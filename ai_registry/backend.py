@@ -29,7 +29,7 @@ def build_backend() -> FastAPIOffline:
     app = FastAPIOffline(
         title="AI Model Registry API",
         version="0.1.0",
-        description="The registry's models as JSON, and the embedded local engine (OpenAI-compatible).",
+        description="The registry's models as JSON, and every catalog model behind one key (the gateway, /v1).",
         swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
 
@@ -43,12 +43,19 @@ def build_backend() -> FastAPIOffline:
     app.include_router(build_registry_router())
     app.include_router(build_runs_router())
 
+    # The gateway serves every catalog model's routes under /v1 (local models through the embedded
+    # engine in this process); the engine's own routes the gateway does not cover stay mounted.
+    from ai_registry.gateway.routes import build_gateway_router
+
+    gateway = build_gateway_router()
+    app.include_router(gateway)
     try:
         from ai_registry.local.api import build_local_router
     except ImportError as exc:  # the engine is optional; the gallery works without it
         log.warning("local engine routes not mounted: %s", exc)
     else:
-        app.include_router(build_local_router())
+        taken = frozenset({getattr(route, "path", "") for route in gateway.routes} | {"/v1/models/{model_id}"})
+        app.include_router(build_local_router(skip=taken))
     return app
 
 

@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=2.0, ge=0.0, le=600.0)
     webhook_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
     webhook_allow_private: bool = False
+    # The gateway (`/v1/...` for every catalog model): seconds a call may wait for its backend (unset:
+    # the route's own, video 180, image and audio 120, else 60), requests per minute per key (0: no
+    # limit), and the role premium models need.
+    gateway_timeout_s: float | None = Field(default=None, gt=0)
+    gateway_key_rate_limit: int = Field(default=0, ge=0)
+    gateway_premium_role: Literal["member", "admin"] = "member"
 
     @field_validator("signup_domains", "sso_domains", mode="before")
     @classmethod

@@ -49,6 +49,7 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 _BOTH_DATABASES = (
     "tests/store/", "tests/identity/", "tests/inference/test_interrupted_runs.py",
     "tests/inference/test_shared_rate_limits.py", "tests/aggregator/test_shared_refresh.py",
+    "tests/gateway/test_budgets_api.py",
 )  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 

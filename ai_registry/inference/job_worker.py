@@ -37,10 +37,10 @@ FINISH_TRIES, FINISH_WAIT_S = 120, 1.0  # how long a finished run's result waits
 DIED_REASON = "The job worker running this run stopped before it finished (killed, crashed or its host went away)"
 
 
-def _claim(run_id: str) -> tuple[str, dict[str, Any]] | None:
+def _claim(run_id: str) -> tuple[str, dict[str, Any], int | None] | None:
     with session_scope() as session:
         row = run_progress.claim_run(session=session, run_id=run_id, worker=this_process().text)
-        return (row.model_slug, run_inputs(row)) if row is not None else None
+        return (row.model_slug, run_inputs(row), row.owner_id) if row is not None else None
 
 
 def _progress(run_id: str, text: str | None) -> bool:
@@ -78,12 +78,13 @@ def _end(run_id: str, status: str, reason: str) -> bool:
 async def execute_run(run_id: str) -> RunResult | None:
     """Execute one queued run by its id and store its result; None when it is not there to run."""
     from ai_registry.aggregator.runtime import find_model
+    from ai_registry.inference.metering import meter_run
     from ai_registry.inference.run import run_model
 
     claimed = await asyncio.to_thread(_claim, run_id)
     if claimed is None:
         return None
-    slug, values = claimed
+    slug, values, owner_id = claimed
     model = await asyncio.to_thread(find_model, slug)
     if model is None:
         await asyncio.to_thread(_end, run_id, "failed", f"The model {slug!r} is not in this worker's catalog.")
@@ -111,6 +112,7 @@ async def execute_run(run_id: str) -> RunResult | None:
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
     await asyncio.to_thread(_finish, run_id, result)
+    await meter_run(model, values, result, owner_id=owner_id, source="playground")
     return result
 
 

@@ -217,8 +217,9 @@ async def run_and_record(
     executes (scaled), followed here until it ends. Same options as `inference.run.run_and_record`."""
     from ai_registry.inference import run
 
+    source = options.pop("source", "playground")
     if not queued():
-        return await run.run_and_record(model, values, run_id=run_id, owner_id=owner_id, **options)
+        return await run.run_and_record(model, values, run_id=run_id, owner_id=owner_id, source=source, **options)
     run_id = run_id or new_run_id()
     try:
         await submit(model, values, run_id=run_id, owner_id=owner_id)

@@ -135,3 +135,13 @@ async def acquire(model: UnifiedAIModel) -> float | None:
             count_send, key=model.id, requests=limit.requests, per_seconds=limit.per_seconds, clock=time.time
         )
     return LIMITER.acquire(model)
+
+
+async def acquire_named(name: str, requests: int, per_seconds: int = 60) -> float | None:
+    """`acquire` for a window that is not a model's (a key's own limit, `key:<id>`), in the same store."""
+    from types import SimpleNamespace
+
+    from ai_registry.catalog.models import RateLimit
+
+    stand_in = SimpleNamespace(id=name, rate_limit=RateLimit(requests=requests, per_seconds=per_seconds))
+    return await acquire(stand_in)  # type: ignore[arg-type]

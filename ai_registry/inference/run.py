@@ -24,6 +24,7 @@ from ai_registry.catalog.pricing import estimate_cost
 from ai_registry.inference import errors, rate_limit
 from ai_registry.inference.decode import Decoder, TextCallback
 from ai_registry.inference.errors import CallFailed, RunError
+from ai_registry.inference.metering import meter_run
 from ai_registry.inference.outgoing import Outgoing
 from ai_registry.inference.record import record_finished, record_started
 from ai_registry.inference.result import RunResult, new_run_id
@@ -265,14 +266,16 @@ async def run_and_record(
     *,
     run_id: str | None = None,
     owner_id: int | None = None,
+    source: str = "playground",
     **options: Any,
 ) -> RunResult:
     """`run_model` (same keyword options), stored as a `Run` row of `owner_id`, created as running and
-    finished with the result."""
+    finished with the result, and metered as a usage record of `source` (playground or compare)."""
     run_id = run_id or new_run_id()
     await record_started(run_id=run_id, model_slug=model.slug, values=values, owner_id=owner_id)
     result = await run_model(model, values, run_id=run_id, **options)
     await record_finished(run_id=run_id, result=result)
+    await meter_run(model, values, result, owner_id=owner_id, source=source)
     return result
 
 

@@ -22,18 +22,23 @@ from ai_registry.local.routers.models import build_models_router
 __all__ = ["build_local_router", "resolve_model", "run_model", "to_error_body"]
 
 
-def build_local_router(engine: LocalEngine | None = None) -> APIRouter:
+def build_local_router(engine: LocalEngine | None = None, *, skip: frozenset[str] = frozenset()) -> APIRouter:
     """The local engine's routes. Mount with `app.include_router(build_local_router())`.
 
-    `engine` defaults to the process-wide one; tests pass their own.
+    `engine` defaults to the process-wide one; tests pass their own. Routes whose path is in `skip`
+    are left out (the app's gateway serves those paths itself and calls the engine in-process).
     """
 
     def current() -> LocalEngine:
         return engine or get_engine()
 
     router = APIRouter()
-    router.include_router(build_models_router(current))
-    router.include_router(build_chat_router(current, engine.settings if engine is not None else get_local_settings()))
-    router.include_router(build_embeddings_router(current))
-    router.include_router(build_audio_router(current))
+    for part in (
+        build_models_router(current),
+        build_chat_router(current, engine.settings if engine is not None else get_local_settings()),
+        build_embeddings_router(current),
+        build_audio_router(current),
+    ):
+        part.routes[:] = [route for route in part.routes if getattr(route, "path", None) not in skip]
+        router.include_router(part)
     return router

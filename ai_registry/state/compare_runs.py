@@ -32,7 +32,9 @@ async def run_panels(
 
     tasks = {
         i: asyncio.create_task(
-            run_and_record(m, v, run_id=r, owner_id=owner_id, on_text=collector(i), cancel=cancels[i])
+            run_and_record(
+                m, v, run_id=r, owner_id=owner_id, source="compare", on_text=collector(i), cancel=cancels[i]
+            )
         )
         for i, m, v, r in jobs
     }

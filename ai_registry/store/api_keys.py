@@ -17,6 +17,7 @@ from ai_registry.store.db import session_scope
 from ai_registry.store.tables import ApiKey, User, utcnow
 
 KEY_PREFIX = "air_"
+LAST_USED_RESOLUTION_S = 60
 MAX_NAME_LENGTH = 100
 
 
@@ -100,8 +101,15 @@ def find_active_key_and_owner(*, session: Session, raw_key: str) -> tuple[ApiKey
     owner = session.get(User, row.owner_id) if row.owner_id is not None else None
     if row.owner_id is not None and (owner is None or not owner.active):
         return None
-    row.last_used_at = utcnow()
-    session.add(row)
+    now = utcnow()
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    # At most one write a minute per key: a key used for every gateway call would otherwise cost a
+    # database commit per call (the time shown is "last used", to the minute).
+    if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION_S:
+        row.last_used_at = now
+        session.add(row)
     return row, owner
 
 

@@ -345,3 +345,38 @@ class Example(SQLModel, table=True):
     featured: bool = False
     position: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# -- budgets: spend limits per person, per key and per role, and the counters they are checked against ---
+
+
+class Budget(SQLModel, table=True):
+    """A spend limit: `scope` user (subject = user id), key (subject = key id) or role (subject = the
+    role's name: the default for every person of that role without a budget of their own), in USD or
+    credits, per UTC day or month. A hard budget refuses calls (402); a soft one only warns."""
+
+    __tablename__ = "budget"
+    __table_args__ = (UniqueConstraint("scope", "subject", "unit", "period", name="uq_budget_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=10)  # user | key | role
+    subject: str = Field(max_length=100)
+    unit: str = Field(max_length=10)  # usd | credits
+    period: str = Field(max_length=10)  # day | month
+    limit_amount: float
+    hard: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BudgetSpend(SQLModel, table=True):
+    """What one person or key spent in one period, in one unit: reserved before a call, settled after.
+
+    `counter` is `user:<id>:usd:day` (or `key:<id>:...`); rows of past periods are history."""
+
+    __tablename__ = "budget_spend"
+    __table_args__ = (UniqueConstraint("counter", "period_start", name="uq_budget_spend_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    counter: str = Field(max_length=200)
+    period_start: datetime
+    spent: float = 0.0

@@ -32,9 +32,13 @@ PUBLIC |= {"/auth/sso/start", "/auth/sso/callback"}
 PUBLIC |= {"/static-offline-docs/{path}"}
 # The local engine mirrors CONTRACT.md, whose model lists and health answer without a key (the
 # catalog reads them so); they name models and say whether they are up, nothing else.
-PUBLIC_BY_CONTRACT = {
-    "/v1/models", "/v1/models/{model_id}", "/v1/public/ai-registry/models", "/v1/public/embeddings/models",
-    "/v1/multimodal/health",
+# The gateway's `/v1/models` lists what the caller's key may call, so it needs a key like every model route.
+PUBLIC_BY_CONTRACT = {"/v1/public/ai-registry/models", "/v1/public/embeddings/models", "/v1/multimodal/health"}
+# The gateway (issue 13): every catalog model's routes, opened by a person's registry key only.
+GATEWAY_ROUTES = {
+    "/v1/models", "/v1/models/{model_id:path}", "/v1/chat/completions", "/v1/embeddings", "/v1/audio/speech",
+    "/v1/audio/transcriptions", "/v1/audio/translations", "/v1/multimodal/image", "/v1/multimodal/video/i2v",
+    "/v1/multimodal/video/t2v", "/v1/multimodal/video/cogvideox", "/v1/wan-2-2-i2v-720/run",
 }
 # Upstream models' own published thumbnails as this server cached and re-encoded them (issue 15):
 # only pixels, named by a hash, public and cacheable like any image of the gallery.
@@ -189,7 +193,8 @@ def test_a_key_acts_with_its_owners_role(client) -> None:
     with session_scope() as session:  # demoted to viewer: viewers call no models, so the key stops
         change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="viewer")
     assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 401
-    assert client.post("/v1/embeddings", headers={"X-API-Key": raw}, json={"input": "x"}).status_code == 401
+    # The gateway tells a viewer's key apart from a wrong one: known, but not allowed to call models.
+    assert client.post("/v1/embeddings", headers={"X-API-Key": raw}, json={"input": "x"}).status_code == 403
     with session_scope() as session:
         change_role(session=session, user=get_user_by_email(session=session, email="mo@example.org"), role="member")
     assert client.get("/api/models", headers={"X-API-Key": raw}).status_code == 200
@@ -218,3 +223,21 @@ def test_the_runs_api_refuses_viewer_and_ownerless_keys(client) -> None:
         for key in (raw, ownerless):
             answer = client.request(method, concrete(path), json={}, headers={"X-API-Key": key})
             assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
+
+
+def test_the_gateway_routes_are_all_there_and_key_only() -> None:
+    paths = {path for path, _ in ROUTES}
+    assert GATEWAY_ROUTES <= paths
+    assert all(path.startswith(KEY_PREFIXES) for path in GATEWAY_ROUTES)
+
+
+@pytest.mark.parametrize("path", sorted(GATEWAY_ROUTES - {"/v1/models", "/v1/models/{model_id:path}"}))
+def test_gateway_routes_answer_a_foreign_origin_without_credentials(client, path: str) -> None:
+    """Scripts call the gateway with a key; a browser on another site gets no credentialed CORS answer
+    and its cookies open nothing (401), so a page elsewhere cannot spend a signed-in person's budget."""
+    client.cookies.update({SESSION_COOKIE: session_token("admin")})
+    answer = client.post(concrete(path), json={}, headers={"Origin": "https://elsewhere.example"})
+    client.cookies.clear()
+    assert answer.status_code == 401
+    assert answer.headers.get("access-control-allow-credentials") is None
+    assert answer.headers.get("access-control-allow-origin") in (None, "*")
