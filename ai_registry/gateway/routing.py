@@ -11,6 +11,7 @@ from ai_registry.catalog.endpoint import endpoint_route
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.gateway.caller import Caller
 from ai_registry.gateway.errors import GatewayError, field_error
+from ai_registry.identity.roles import role_at_least
 from ai_registry.inference.validation import validate_values
 from ai_registry.settings import get_settings
 
@@ -23,9 +24,10 @@ MULTIPART_ROUTES = ("/audio/transcriptions", "/audio/translations")
 
 
 async def catalog_models() -> list[UnifiedAIModel]:
-    """Every model of the catalog (refreshed on its TTL)."""
+    """Every model of the catalog (refreshed on its TTL), those an admin's curation hides included:
+    `usable` and `check_role` keep hidden models to administrators, as the gallery does."""
     await refresh_catalog()
-    return catalog_index().query(category="All", q="", sort="newest")
+    return catalog_index().query(category="All", q="", sort="newest", include_hidden=True)
 
 
 def minimum_role(model: UnifiedAIModel) -> str:
@@ -33,8 +35,13 @@ def minimum_role(model: UnifiedAIModel) -> str:
     return get_settings().gateway_premium_role if model.is_premium else "member"
 
 
+def _sees(model: UnifiedAIModel, caller: Caller) -> bool:
+    """Hidden models (curation) exist for administrators only, through the gateway as in the gallery."""
+    return not model.hidden or (caller.role is not None and role_at_least(caller.role, "admin"))
+
+
 def usable(models: list[UnifiedAIModel], caller: Caller) -> list[UnifiedAIModel]:
-    return [m for m in models if caller.may_use(minimum_role(m))]
+    return [m for m in models if _sees(m, caller) and caller.may_use(minimum_role(m))]
 
 
 def _names(model: UnifiedAIModel) -> set[str]:
@@ -76,6 +83,8 @@ def pick_model(models: list[UnifiedAIModel], route: str, body: Mapping[str, Any]
 
 
 def check_role(model: UnifiedAIModel, caller: Caller) -> None:
+    if not _sees(model, caller):  # the same answer as for a model that does not exist
+        raise GatewayError(404, f"The model '{model.id}' is not in this registry's catalog.")
     needed = minimum_role(model)
     if not caller.may_use(needed):
         raise GatewayError(403, f"'{model.id}' is a premium model; it needs the {needed} role.")

@@ -183,3 +183,19 @@ def test_a_local_engine_that_cannot_load_is_503_and_releases_nothing_held(gatewa
     assert "onnxruntime" in answer.json()["detail"]
     (row,) = records(1)
     assert row.status == "refused" and row.http_status == 503
+
+
+def test_a_model_the_curation_hides_is_not_there_for_members_but_is_for_admins(gateway) -> None:
+    from ai_registry.catalog.curation import Curation
+    from ai_registry.store.curation import save_curation
+
+    with session_scope() as session:
+        save_curation(session=session, entry=Curation("gpt-4", hidden=True))
+    answer = post(gateway, "/chat/completions", CHAT)
+    assert answer.status_code == 404 and "gpt-4" in answer.json()["detail"]
+    listed = httpx.get(f"{gateway.base_url}/models", headers={"X-API-Key": gateway.keys["member"]}).json()
+    assert "gpt-4" not in {m["id"] for m in listed["data"]}
+    assert upstream_posts(gateway) == []
+    admin = httpx.get(f"{gateway.base_url}/models", headers={"X-API-Key": gateway.keys["admin"]}).json()
+    assert "gpt-4" in {m["id"] for m in admin["data"]}
+    assert post(gateway, "/chat/completions", CHAT, key="admin").status_code == 200
