@@ -47,15 +47,18 @@ def tokens_of(text: str) -> int:
     return math.ceil(len(text) / 4) if text else 0
 
 
-def _token_price(model: UnifiedAIModel) -> float | None:
-    """USD per token for a model priced per 1,000 or per million tokens, else None."""
+def _token_prices(model: UnifiedAIModel) -> tuple[float, float] | None:
+    """USD per (input, output) token: a price per 1,000 or per million tokens (the same both ways), or a
+    provider's list price per 1M input / output tokens (`catalog/list_prices.py`); None otherwise."""
     pricing = model.pricing
-    if pricing is None or pricing.usd is None:
+    if pricing is None:
         return None
-    if pricing.basis == "per_1k_tokens":
-        return pricing.usd / 1000
-    if pricing.basis == "per_1m_tokens":
-        return pricing.usd / 1_000_000
+    if pricing.usd is not None and pricing.basis in ("per_1k_tokens", "per_1m_tokens"):
+        each = pricing.usd / (1000 if pricing.basis == "per_1k_tokens" else 1_000_000)
+        return each, each
+    if pricing.usd is None and pricing.input_usd is not None:
+        output = pricing.output_usd if pricing.output_usd is not None else pricing.input_usd
+        return pricing.input_usd / 1_000_000, output / 1_000_000
     return None
 
 
@@ -94,14 +97,14 @@ def expected_cost(
     model: UnifiedAIModel, body: Mapping[str, Any], *, audio_seconds: float | None = None
 ) -> tuple[float | None, float | None]:
     """(USD, credits) a call is expected to cost before it is sent; None where unknown."""
-    per_token = _token_price(model)
-    if per_token is not None:
+    prices = _token_prices(model)
+    if prices is not None:
         # A stream holds its prompt up front and the rest as its tokens arrive (the gateway extends
         # the hold while it passes the events on, and ends the stream where a budget runs out).
         prompt = _prompt_tokens(body)
         completion = int(_number(body.get("max_tokens") or body.get("max_completion_tokens")) or DEFAULT_CHAT_TOKENS)
         completion = 0 if body.get("stream") is True else completion
-        usd = per_token * (prompt + completion)
+        usd = prices[0] * prompt + prices[1] * completion
         return usd, usd / usd_per_credit(model)
     estimate = estimate_cost(model, body, audio_seconds=audio_seconds)
     if estimate.usd is None and estimate.credits is None:
@@ -151,9 +154,9 @@ def measure(
     if credits is not None:
         usage.credits, usage.usd, usage.estimated = credits, credits * usd_per_credit(model), False
         return usage
-    per_token = _token_price(model)
-    if per_token is not None and (usage.prompt_tokens or usage.completion_tokens):
-        usage.usd = per_token * ((usage.prompt_tokens or 0) + (usage.completion_tokens or 0))
+    prices = _token_prices(model)
+    if prices is not None and (usage.prompt_tokens or usage.completion_tokens):
+        usage.usd = prices[0] * (usage.prompt_tokens or 0) + prices[1] * (usage.completion_tokens or 0)
         usage.credits = usage.usd / usd_per_credit(model)
     else:
         seconds = (usage.audio_minutes or 0) * 60 or audio_seconds

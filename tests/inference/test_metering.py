@@ -38,7 +38,8 @@ async def test_a_streamed_chat_run_has_tokens_and_time_to_first_token(upstream: 
     (row,) = usage()
     assert row.kind == "chat" and row.completion_tokens and row.prompt_tokens
     assert row.ttft_ms is not None and row.ttft_ms <= row.latency_ms
-    assert row.usd is None  # gpt-4 has no price in the catalog: unknown, never $0
+    # gpt-4's price is its provider's list price (models.dev: $30 / $60 per 1M tokens), so an estimate.
+    assert row.estimated and row.usd == pytest.approx(row.prompt_tokens * 30e-6 + row.completion_tokens * 60e-6)
 
 
 async def test_compare_runs_say_so_and_a_failed_run_costs_nothing(upstream: ContractServer, catalog) -> None:
