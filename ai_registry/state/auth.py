@@ -72,6 +72,12 @@ def current_actor() -> Actor:
     return actor
 
 
+def acting_role() -> str | None:
+    """The role the running guarded handler acts with, or None outside one (never raises)."""
+    actor = _current_actor.get()
+    return actor.role if actor is not None else None
+
+
 def _cookie_of(state: rx.State) -> str | None:
     return state.router.headers.cookie or None
 

@@ -220,3 +220,20 @@ async def test_the_embedded_mode_starts_no_follower() -> None:
     from ai_registry.state.run_follow import needs_follower
 
     assert not needs_follower(base)
+
+
+async def test_a_hidden_model_sets_up_no_playground_for_a_member_but_does_for_an_admin() -> None:
+    """A hand-made on_load naming a model the curation hides gets no fields and can run nothing."""
+    from ai_registry.catalog.curation import Curation
+    from ai_registry.state.playground import PlaygroundState as Base
+    from ai_registry.store.curation import save_curation
+    from ai_registry.store.db import session_scope
+
+    with session_scope() as session:
+        save_curation(session=session, entry=Curation("cogvideox-2b", hidden=True))
+    for role, shown in (("member", False), ("viewer", False), ("admin", True)):
+        root = build_states()
+        sign_in_state(root, role, path="/dashboard/ai-settings/cogvideox-2b")
+        base = substate(root, Base)
+        await Base.on_load.fn(base)
+        assert (base.kind != "" and bool(base.fields)) is shown, role
