@@ -21,6 +21,8 @@ from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
+from ai_registry.aggregator.runtime import find_model
+from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.identity.roles import Role, role_at_least
 from ai_registry.identity.sessions import session_for_token
 from ai_registry.identity.web import SIGN_IN_PATH, safe_next, token_from_cookie_header
@@ -76,6 +78,15 @@ def acting_role() -> str | None:
     """The role the running guarded handler acts with, or None outside one (never raises)."""
     actor = _current_actor.get()
     return actor.role if actor is not None else None
+
+
+def visible_model(slug: str) -> UnifiedAIModel | None:
+    """The catalog's model at `slug` as the acting person may see it: one the curation hides is not there
+    except for admins (the gallery, the model page, the playground, compare and the gateway agree)."""
+    model = find_model(slug) if slug else None
+    if model is not None and model.hidden and not role_at_least(acting_role(), "admin"):
+        return None
+    return model
 
 
 def _cookie_of(state: rx.State) -> str | None:

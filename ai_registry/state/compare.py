@@ -26,7 +26,7 @@ from ai_registry.kinds import kind_for
 from ai_registry.kinds.shared import map_shared, role_label, share_settings, shared_params, shared_roles
 from ai_registry.media.storage import media_url
 from ai_registry.media.uploads import save_upload
-from ai_registry.state.auth import current_actor, requires
+from ai_registry.state.auth import current_actor, requires, visible_model
 from ai_registry.state.compare_runs import run_panels
 from ai_registry.state.compare_store import load_session, save_measures, save_session, save_vote, stored_runs
 from ai_registry.state.compare_views import (
@@ -109,7 +109,7 @@ class CompareState(rx.State):
         return None
 
     async def _open_models(self, slugs: list[str]) -> None:
-        plan = plan_compare(slugs, find_model)
+        plan = plan_compare(slugs, visible_model)  # a hidden model's address is "no model" for non-admins
         key_set = bool(await asyncio.to_thread(upstream_api_key))
         same_kind = self.loaded and self.kind == plan.kind  # adding or removing a model keeps the input
         self.problems = plan.problems

@@ -18,7 +18,6 @@ from typing import Any
 import reflex as rx
 
 from ai_registry import routes
-from ai_registry.aggregator.runtime import find_model
 from ai_registry.catalog.models import UnifiedAIModel
 from ai_registry.catalog.pricing import estimate_cost
 from ai_registry.identity.media_links import signed_media_url
@@ -29,7 +28,7 @@ from ai_registry.inference.validation import validate_values
 from ai_registry.kinds import kind_for
 from ai_registry.media.uploads import save_upload
 from ai_registry.settings import get_settings
-from ai_registry.state.auth import acting_role, current_actor, requires
+from ai_registry.state.auth import current_actor, requires, visible_model
 from ai_registry.state.detail import DetailState
 from ai_registry.state.form_views import FieldView, default_values, field_view, needs_key_notice, rate_text, value_text
 from ai_registry.state.playground_hooks import KindHooks
@@ -127,10 +126,7 @@ class PlaygroundState(KindHooks, StoredRunForm, rx.State):
     def _model(self) -> UnifiedAIModel | None:
         """The model this playground shows; a model the curation hides is not there except for admins, so
         a hand-made event naming its slug sets up, validates and runs nothing (the gateway refuses it too)."""
-        model = find_model(self.model_slug) if self.model_slug else None
-        if model is not None and model.hidden and not role_at_least(acting_role(), "admin"):
-            return None
-        return model
+        return visible_model(self.model_slug)
 
     @rx.event
     @requires("viewer")

@@ -144,3 +144,19 @@ async def test_a_colleague_opening_a_comparison_mid_run_follows_it() -> None:
     assert follow is CompareState.follow_runs and state.running
     assert state.panels[0].status == "running" and state.panels[1].status == "failed"
     assert state.panels[1].error == "Boom" and state.panels[1].cost == "not charged"
+
+
+async def test_a_hidden_model_is_no_model_in_a_members_comparison_but_is_in_an_admins() -> None:
+    from ai_registry.catalog.curation import Curation
+    from ai_registry.store.curation import save_curation
+    from ai_registry.store.db import session_scope
+
+    with session_scope() as session:
+        save_curation(session=session, entry=Curation("gpt-4", hidden=True))
+    for role, panels in (("member", ["gpt-3-5-turbo"]), ("admin", ["gpt-4", "gpt-3-5-turbo"])):
+        root = build_states()
+        sign_in_state(root, role, path="/dashboard/ai-settings/compare?models=gpt-4,gpt-3-5-turbo")
+        state = substate(root, CompareState)
+        await state.on_load()
+        assert [p.slug for p in state.panels] == panels, role
+        assert any("gpt-4" in p for p in state.problems) is (role == "member"), state.problems
