@@ -18,10 +18,14 @@ from ai_registry.routes import BROWSE, USAGE
 from ai_registry.store.tables import UsageRecord, User
 from ai_registry.store.usage import insert_usage
 from tests.e2e.conftest import VIEWPORTS, screenshot
-from tests.support.app_process import account_email
+from tests.support.app_process import SESSION_COOKIE
 
 pytestmark = pytest.mark.e2e
 
+# Members of their own: the shared e2e `member` makes playground runs in other tests, and every run
+# is metered now, so its figures depend on the test order.
+MEMBER = "usage-member@e2e.example"
+MEMBER_PASSWORD = "a long password for the usage test"
 OTHER = "other-member@e2e.example"
 MINE = ("e2e-usage-chat", "e2e-usage-image")
 THEIRS = "e2e-usage-theirs-only"
@@ -33,7 +37,9 @@ def seeded(app_server) -> dict[str, object]:
     engine = create_engine(f"sqlite:///{app_server.data_dir / 'registry.db'}")
     now = datetime.now(UTC).replace(microsecond=0)
     with Session(engine) as session:
-        member = session.exec(select(User).where(User.email == account_email("member"))).one()
+        member = session.exec(select(User).where(User.email == MEMBER)).first()
+        if member is None:
+            member = create_user(session=session, email=MEMBER, password=MEMBER_PASSWORD, role="member")
         other = session.exec(select(User).where(User.email == OTHER)).first()
         if other is None:
             other = create_user(session=session, email=OTHER, password="another long password", role="member")
@@ -62,9 +68,13 @@ def open_usage(page) -> None:
 
 
 def test_a_member_sees_their_own_usage_and_exports_it(browser, app_server, seeded, tmp_path) -> None:
-    context = app_server.signed_in_context(
-        browser, "member", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    context = browser.new_context(
+        base_url=app_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
     )
+    context.add_cookies([{
+        "name": SESSION_COOKIE, "value": app_server.session_token(email=MEMBER, password=MEMBER_PASSWORD),
+        "url": app_server.url, "httpOnly": True, "sameSite": "Lax",
+    }])  # fmt: skip
     context.set_default_timeout(20_000)
     page = context.new_page()
     errors: list[str] = []
@@ -121,7 +131,7 @@ def test_a_member_sees_their_own_usage_and_exports_it(browser, app_server, seede
     download.save_as(path)
     with path.open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    assert len(rows) == 4 and {r["user"] for r in rows} == {account_email("member")}
+    assert len(rows) == 4 and {r["user"] for r in rows} == {MEMBER}
     assert sorted(r["model"] for r in rows) == [MINE[0], MINE[0], MINE[1], MINE[1]]
     assert [r["estimated"] for r in rows if r["usd"] == "0.25"] == ["yes"]
 
