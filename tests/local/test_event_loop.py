@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 
 from ai_registry.local.engine import LocalEngine
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TICK_S = 0.01
 
@@ -65,9 +72,12 @@ async def test_event_loop_keeps_ticking_during_chat_generation(engine: LocalEngi
     assert len(gaps) >= 0.25 * elapsed / TICK_S
 
 
-async def test_event_loop_keeps_ticking_during_speech_and_transcription(engine: LocalEngine) -> None:
-    # As for chat above: the models load first, so the windows measure speaking and transcribing
-    # (in the clean-clone order nothing earlier in the session had loaded them yet).
+async def measure_speech_and_transcription() -> dict[str, tuple[float, float]]:
+    """(largest gap, work time) while a fresh engine speaks a sentence and transcribes it back."""
+    from ai_registry.local.engine import get_engine
+
+    engine = get_engine()
+    # As for chat above: the models load first, so the windows measure speaking and transcribing.
     await engine.speech.warm_up()
     await engine.transcription.warm_up()
     text = "The event loop should keep ticking while this sentence is spoken and then read back. " * 3
@@ -76,12 +86,30 @@ async def test_event_loop_keeps_ticking_during_speech_and_transcription(engine: 
     async def speak() -> None:
         holder["wav"] = (await engine.speech.run(engine.speech.synthesize, text)).wav
 
-    gaps, elapsed = await ticks_during(speak)
-    assert_loop_was_free(gaps, elapsed)
-    gaps, elapsed = await ticks_during(
+    spoken, spoken_s = await ticks_during(speak)
+    heard, heard_s = await ticks_during(
         lambda: engine.transcription.run(engine.transcription.transcribe, holder["wav"])
     )
-    assert_loop_was_free(gaps, elapsed)
+    return {"speech": (max(spoken), spoken_s), "transcription": (max(heard), heard_s)}
+
+
+def test_event_loop_keeps_ticking_during_speech_and_transcription() -> None:
+    """Measured in a process of its own: late in a full session this process carries the threads other
+    tests left (servers, a shared engine mid-use), and one of them holding the GIL was blamed on Whisper
+    (0.59 s and 0.87 s gaps in clean-clone runs, never alone). A fresh process measures only the models."""
+    code = (
+        "import asyncio, json\n"
+        "from tests.local.test_event_loop import measure_speech_and_transcription\n"
+        "print(json.dumps(asyncio.run(measure_speech_and_transcription())))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    for what, (largest_gap, elapsed) in figures.items():
+        assert largest_gap < max(0.3, 0.5 * elapsed), (what, largest_gap, elapsed)
 
 
 async def test_server_answers_pings_while_a_chat_streams(server_url: str, auth: dict[str, str]) -> None:
