@@ -44,10 +44,8 @@ async def ticks_during(work: Callable[[], Awaitable[object]]) -> tuple[list[floa
             gaps.append(now - last)
             last = now
 
-    # The cyclic garbage collector stops every thread of the process while it walks the heap; late in a
-    # full test session (thousands of tests' objects) one pass took longer than the model's work, and
-    # the test blamed the model. Collect before the window and pause the collector inside it, so the
-    # gaps measured are what the model's work does to the loop.
+    # The cyclic garbage collector stops every thread while it walks the heap, which says nothing about
+    # the model: collect before the window and pause the collector inside it.
     gc.collect()
     gc.disable()
     task = asyncio.create_task(ticker())
